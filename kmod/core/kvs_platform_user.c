@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvs_platform_user.c - state and slow paths of the user-space home: warning
+ * reports, thread registration, owner-tracking locks, the heap.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kvs_platform.h"
+
+__thread struct __kvs_thread __kvs_self;
+
+long __kvs_live_count;
+long __kvs_rcu_pending_count;
+
+static unsigned long kvs_warns;
+static unsigned long kvs_next_thread_id;
+static int kvs_reports_left = 50;
+static bool kvs_warn_quiet;
+
+/* With ASan, a warning shows where it came from. */
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/common_interface_defs.h>
+#define kvs_print_stack()	__sanitizer_print_stack_trace()
+#else
+#define kvs_print_stack()	do { } while (0)
+#endif
+
+void __kvs_warn(const char *file, int line, int *once, const char *fmt, ...)
+{
+	va_list ap;
+
+	__atomic_add_fetch(&kvs_warns, 1, __ATOMIC_SEQ_CST);
+	if (once && __atomic_exchange_n(once, 1, __ATOMIC_RELAXED))
+		return;
+	if (!once && __atomic_sub_fetch(&kvs_reports_left, 1, __ATOMIC_RELAXED) < 0)
+		return;
+
+	flockfile(stderr);
+	fprintf(stderr, "kvs: WARNING%s at %s:%d: ",
+		kvs_warn_quiet ? " (expected)" : "", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (!kvs_warn_quiet)
+		kvs_print_stack();
+	funlockfile(stderr);
+}
+
+void __kvs_warn_set_quiet(bool quiet)
+{
+	kvs_warn_quiet = quiet;
+}
+
+unsigned long kvs_warn_count(void)
+{
+	return __atomic_load_n(&kvs_warns, __ATOMIC_SEQ_CST);
+}
+
+void kvs_warn_reset(void)
+{
+	__atomic_store_n(&kvs_warns, 0, __ATOMIC_SEQ_CST);
+}
+
+long kvs_alloc_live(void)
+{
+	return __atomic_load_n(&__kvs_live_count, __ATOMIC_SEQ_CST);
+}
+
+long kvs_rcu_pending(void)
+{
+	return __atomic_load_n(&__kvs_rcu_pending_count, __ATOMIC_SEQ_CST);
+}
+
+unsigned long __kvs_thread_id_slow(void)
+{
+	__kvs_self.id = __atomic_add_fetch(&kvs_next_thread_id, 1,
+					   __ATOMIC_RELAXED);
+	return __kvs_self.id;
+}
+
+void __kvs_thread_register(void)
+{
+	if (__KVS_WARN_ON_ONCE_MSG(__kvs_self.registered,
+				   "kvs_thread_register() twice"))
+		return;
+	urcu_memb_register_thread();
+	__kvs_self.registered = true;
+}
+
+void __kvs_thread_unregister(void)
+{
+	struct __kvs_thread *t = &__kvs_self;
+
+	if (t->spin_depth || t->mutex_depth || t->rcu_depth)
+		__kvs_warn(__FILE__, __LINE__, NULL,
+			   "thread leaves with %d spinlock(s), %d mutex(es), RCU depth %d",
+			   t->spin_depth, t->mutex_depth, t->rcu_depth);
+	if (__KVS_WARN_ON_ONCE_MSG(!t->registered,
+				   "kvs_thread_unregister() without kvs_thread_register()"))
+		return;
+	urcu_memb_unregister_thread();
+	t->registered = false;
+}
+
+void __kvs_might_sleep_fail(const char *file, int line)
+{
+	struct __kvs_thread *t = &__kvs_self;
+
+	__kvs_warn(file, line, NULL,
+		   "sleeping function called from invalid context (spinlocks held: %d, RCU read depth: %d, in RCU callback: %d)",
+		   t->spin_depth, t->rcu_depth, t->cb_depth);
+}
+
+void __kvs_rcu_cb_enter(void)
+{
+	/* liburcu registers its call_rcu threads itself. */
+	__kvs_self.registered = true;
+	__kvs_self.cb_depth++;
+}
+
+void __kvs_rcu_cb_exit(void)
+{
+	struct __kvs_thread *t = &__kvs_self;
+
+	t->cb_depth--;
+	if (t->spin_depth || t->rcu_depth)
+		__kvs_warn(__FILE__, __LINE__, NULL,
+			   "RCU callback returns with %d spinlock(s) held, RCU depth %d",
+			   t->spin_depth, t->rcu_depth);
+}
+
+/* Locks */
+
+static bool kvs_lock_valid(struct __kvs_lock *l, const char *file, int line)
+{
+	if (likely(l->magic == __KVS_LOCK_MAGIC))
+		return true;
+	__kvs_warn(file, line, NULL, "lock %p used uninitialized or destroyed",
+		   (void *)l);
+	return false;
+}
+
+static const char *kvs_lock_kind(bool spin)
+{
+	return spin ? "spinlock" : "mutex";
+}
+
+void __kvs_lock_init(struct __kvs_lock *l)
+{
+	pthread_mutex_init(&l->mutex, NULL);
+	__atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
+	l->bh = false;
+	l->magic = __KVS_LOCK_MAGIC;
+}
+
+static void kvs_lock_taken(struct __kvs_lock *l, bool bh, bool spin,
+			   unsigned long me)
+{
+	__atomic_store_n(&l->owner, me, __ATOMIC_RELAXED);
+	l->bh = bh;
+	if (spin)
+		__kvs_self.spin_depth++;
+	else
+		__kvs_self.mutex_depth++;
+}
+
+void __kvs_lock_acquire(struct __kvs_lock *l, bool bh, bool spin,
+			const char *file, int line)
+{
+	unsigned long me = __kvs_thread_id();
+
+	kvs_lock_valid(l, file, line);
+	/* The kernel would deadlock here; report it and carry on. */
+	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == me) {
+		__kvs_warn(file, line, NULL,
+			   "recursive locking: %s %p already held by this thread",
+			   kvs_lock_kind(spin), (void *)l);
+		return;
+	}
+	pthread_mutex_lock(&l->mutex);
+	kvs_lock_taken(l, bh, spin, me);
+}
+
+void __kvs_lock_release(struct __kvs_lock *l, bool bh, bool spin,
+			const char *file, int line)
+{
+	unsigned long owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+
+	kvs_lock_valid(l, file, line);
+	if (owner != __kvs_thread_id()) {
+		__kvs_warn(file, line, NULL, "unlock of %s %p %s",
+			   kvs_lock_kind(spin), (void *)l,
+			   owner ? "held by another thread" : "that is not held");
+		return;
+	}
+	if (l->bh != bh)
+		__kvs_warn(file, line, NULL,
+			   "spinlock %p taken with%s _bh, released with%s",
+			   (void *)l, l->bh ? "" : "out", bh ? "" : "out");
+	__atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
+	l->bh = false;
+	if (spin)
+		__kvs_self.spin_depth--;
+	else
+		__kvs_self.mutex_depth--;
+	pthread_mutex_unlock(&l->mutex);
+}
+
+int __kvs_lock_try(struct __kvs_lock *l, bool spin, const char *file, int line)
+{
+	unsigned long me = __kvs_thread_id();
+
+	kvs_lock_valid(l, file, line);
+	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == me)
+		return 0;
+	if (pthread_mutex_trylock(&l->mutex))
+		return 0;
+	kvs_lock_taken(l, false, spin, me);
+	return 1;
+}
+
+void __kvs_lock_destroy(struct __kvs_lock *l, const char *file, int line)
+{
+	if (!kvs_lock_valid(l, file, line))
+		return;
+	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED)) {
+		__kvs_warn(file, line, NULL, "destroying mutex %p while it is held",
+			   (void *)l);
+		return;
+	}
+	l->magic = 0;
+	pthread_mutex_destroy(&l->mutex);
+}
+
+void __kvs_lock_not_held(const char *file, int line)
+{
+	__kvs_warn(file, line, NULL, "lock not held by this thread");
+}
+
+/* Heap */
+
+void *__kvs_heap_alloc(size_t size, kvs_gfp_t gfp, bool zero)
+{
+	void *p;
+
+	(void)gfp;
+	if (size > KVS_ALLOC_MAX)
+		return NULL;
+	if (zero)
+		return calloc(1, size);
+	p = malloc(size);
+	/* kmalloc() memory is not zeroed either: make reliance on it show. */
+	if (p)
+		memset(p, 0x5a, size);
+	return p;
+}
+
+void *__kvs_heap_kvzalloc(size_t size, kvs_gfp_t gfp)
+{
+	size_t max = gfp == KVS_GFP_KERNEL ? __KVS_KVALLOC_MAX : KVS_ALLOC_MAX;
+
+	if (size > max)
+		return NULL;
+	return calloc(1, size);
+}
+
+void __kvs_heap_free(const void *p)
+{
+	free((void *)p);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvs_tests.h - every test body shared by the cmocka program and the
+ * in-kernel self-test. To add one: declare it here, define it with
+ * KVS_TEST(name) { ... } in a tests/common/ source, and list it in
+ * kvs_test_cases[] (kvs_test.c); both runners pick it up. A new source file
+ * must also be #included by tests/kmod/kvs_selftest.c and is found by the
+ * user-space Makefile's wildcard. Tests that break rules on purpose belong
+ * in tests/unit/ (test_checks.c).
+ */
+#ifndef _KVS_TESTS_H
+#define _KVS_TESTS_H
+
+#include "kvs_test.h"
+
+/* test_lock.c */
+KVS_TEST(spin_owner);
+KVS_TEST(spin_other_thread);
+KVS_TEST(mutex_owner);
+KVS_TEST(atomics);
+/* test_alloc.c */
+KVS_TEST(alloc_live_count);
+KVS_TEST(alloc_size_bounds);
+KVS_TEST(alloc_fail_nth_sweep);
+KVS_TEST(alloc_fail_nth_disarm);
+/* test_account.c */
+KVS_TEST(account_charge_uncharge);
+KVS_TEST(account_nested_all_or_nothing);
+KVS_TEST(account_threaded_limit);
+/* test_rcu.c */
+KVS_TEST(rcu_read_nesting);
+KVS_TEST(rcu_free_waits_for_own_reader);
+KVS_TEST(rcu_free_waits_for_reader_thread);
+KVS_TEST(rcu_call_rcu_callbacks);
+KVS_TEST(rcu_stress_swap);
+
+#endif /* _KVS_TESTS_H */
