@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvstore: top-level Makefile. Kernel code is built by kbuild through the
+# Kbuild file (one copy of the sources per kernel, under build/); this file
+# drives it and builds the user-space parts, the tests and the benchmarks.
+#
+#   make            module for $(KDIR), libkvclient, kvctl
+#   make run        build, load the module (here, or in a VM) and use it
+#   make check      every test: lint, unit, VM suite on 6.1 and debug kernel
+#   make help       all targets
+
+KDIR		?= $(shell scripts/kdir.sh)
+KERNEL		?= 6.1
+BUILD		?= build
+PREFIX		?= /usr/local
+DESTDIR		?=
+VERSION		:= 0.1.0
+
+CC		?= gcc
+CFLAGS		?= -O2 -g
+USER_CFLAGS	:= $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
+
+LIB_OBJS	:= $(BUILD)/user/kvclient.o
+LIB_PIC_OBJS	:= $(BUILD)/user/kvclient.pic.o
+
+.PHONY: all modules user lib kvctl deps check check-all lint unit vmtest vm \
+	run install clean help vm-progs
+
+all: modules user
+
+help:
+	@sed -n 's/^#   //p' Makefile
+	@echo "  make modules     kvstore.ko for KDIR=$(KDIR)"
+	@echo "  make user        libkvclient (shared, static) and kvctl"
+	@echo "  make deps        install every Debian package the build and tests need"
+	@echo "  make lint        checkpatch --strict, sparse, W=1, kernel-doc"
+	@echo "  make unit        user-space unit tests (cmocka, ASan, UBSan)"
+	@echo "  make vmtest      VM suite on KERNEL=$(KERNEL) (6.1 6.1-rt 6.12 6.12-rt debug);"
+	@echo "                   EXTRA=dir adds tests (scripts or *.c) of your own"
+	@echo "  make vm          shell in a VM with the module loaded (KERNEL=...)"
+	@echo "  make check-all   make check, then the VM suite on 6.1-rt, 6.12, 6.12-rt"
+	@echo "  make install     kvstore.ko (extra/), libkvclient, kvctl into PREFIX"
+
+modules:
+	@scripts/build-kmod.sh $(KDIR)
+
+# --- user space ---------------------------------------------------------
+user: lib kvctl
+
+lib: $(BUILD)/user/libkvclient.a $(BUILD)/user/libkvclient.so $(BUILD)/user/libkvclient.pc
+
+$(BUILD)/user/%.o: libkvclient/%.c libkvclient/kvclient.h include/uapi/kvstore.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+
+$(BUILD)/user/%.pic.o: libkvclient/%.c libkvclient/kvclient.h include/uapi/kvstore.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -fPIC -fvisibility=default -c -o $@ $<
+
+$(BUILD)/user/libkvclient.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/user/libkvclient.so: $(LIB_PIC_OBJS)
+	$(CC) -shared -Wl,-soname,libkvclient.so.0 -o $@ $^
+
+$(BUILD)/user/libkvclient.pc: libkvclient/kvclient.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+kvctl: $(BUILD)/user/kvctl
+
+$(BUILD)/user/kvctl: tools/kvctl.c $(BUILD)/user/libkvclient.a
+	$(CC) $(USER_CFLAGS) -o $@ $< $(BUILD)/user/libkvclient.a
+
+# Static programs for the VM's initramfs: kvctl and the test programs.
+VM_PROGS := $(patsubst tests/vm/progs/%.c,$(BUILD)/vm-progs/%,$(wildcard tests/vm/progs/t_*.c))
+
+vm-progs: $(BUILD)/vm-progs/kvctl $(VM_PROGS)
+
+$(BUILD)/vm-progs/kvctl: tools/kvctl.c libkvclient/kvclient.c libkvclient/kvclient.h include/uapi/kvstore.h
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static -o $@ tools/kvctl.c libkvclient/kvclient.c
+
+$(BUILD)/vm-progs/t_%: tests/vm/progs/t_%.c tests/vm/progs/tap.h include/uapi/kvstore.h libkvclient/kvclient.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< libkvclient/kvclient.c
+
+# --- tests --------------------------------------------------------------
+deps:
+	scripts/deps.sh
+
+unit:
+	$(MAKE) -C tests/unit check
+
+lint:
+	scripts/lint.sh
+
+vmtest: vm-progs
+	tests/vm/run.sh --kernel $(KERNEL) $(if $(EXTRA),--extra $(EXTRA))
+
+vm: vm-progs
+	tests/vm/run.sh --kernel $(KERNEL) --shell
+
+run:
+	scripts/run.sh
+
+check:
+	scripts/check.sh
+
+check-all:
+	scripts/check.sh --all
+
+# --- install ------------------------------------------------------------
+install: modules user
+	krel=$$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h) && \
+	install -D -m 0644 $(BUILD)/$$krel/src/kmod/kvstore.ko \
+		$(DESTDIR)/lib/modules/$$krel/extra/kvstore.ko && \
+	if [ -z "$(DESTDIR)" ]; then depmod -a $$krel; fi
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/kvstore \
+		$(DESTDIR)$(PREFIX)/bin
+	install -m 0644 $(BUILD)/user/libkvclient.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(BUILD)/user/libkvclient.so $(DESTDIR)$(PREFIX)/lib/libkvclient.so.0
+	ln -sf libkvclient.so.0 $(DESTDIR)$(PREFIX)/lib/libkvclient.so
+	install -m 0644 $(BUILD)/user/libkvclient.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 0644 libkvclient/kvclient.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 include/uapi/kvstore.h $(DESTDIR)$(PREFIX)/include/kvstore/
+	install -m 0755 $(BUILD)/user/kvctl $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C tests/unit clean
