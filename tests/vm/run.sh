@@ -125,4 +125,6 @@ else
 fi
 set -e
 echo "vm($kname): guest ran $(( $(date +%s) - start )) s" >&2
-exec "$top/tests/vm/judge.sh" --name "$kname" --mode "$mode" --bug "$bug" --qemu-rc "$rc" "$out"
+name=$kname
+[ "$mode" = test ] || name=$tag
+exec "$top/tests/vm/judge.sh" --name "$name" --mode "$mode" --bug "$bug" --qemu-rc "$rc" "$out"

@@ -19,4 +19,7 @@ kvctl --device /dev/nonexistent version 2>/tmp/err; rc=$?
 [ $rc = 2 ] && grep -q "does not exist: is the kvstore module loaded" /tmp/err; ok $? "missing device: exit 2 (ENOENT) with a hint"
 kvctl --device /dev/null version 2>/tmp/err; rc=$?
 [ $rc = 25 ] && grep -q "cannot open /dev/null" /tmp/err; ok $? "not a kvstore device: exit 25 (ENOTTY)"
+# The node is root's alone until the access-control issue adds a group.
+su kvsuser -s /bin/sh -c 'kvctl version' 2>/tmp/err; rc=$?
+[ $rc = 13 ] && grep -q "no permission to open /dev/kvstore" /tmp/err; ok $? "unprivileged user: exit 13 (EACCES) with a message"
 echo "1..$n"
