@@ -699,4 +699,22 @@ u64 kvs_mem_used(const struct kvs_mem_account *a);
 /* kvs_ktime_ns() - monotonic time in nanoseconds. Context: any. */
 #define kvs_ktime_ns()			__kvs_ktime_ns()
 
+/* ------------------------------------------------------------------------ */
+/* Randomness                                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * kvs_get_random_bytes() - fill @buf with @len unpredictable bytes, for
+ * secrets such as hash seeds. Kernel: get_random_bytes(); user space:
+ * getrandom(2). Context: any.
+ */
+#define kvs_get_random_bytes(buf, len)	__kvs_get_random_bytes(buf, len)
+
+/*
+ * kvs_random_u32() - a cheap random number for choices such as skiplist
+ * heights; not for secrets in user space (a per-thread xorshift seeded from
+ * getrandom(2)). Kernel: get_random_u32(). Context: any.
+ */
+#define kvs_random_u32()		__kvs_random_u32()
+
 #endif /* _KVS_PLATFORM_H */

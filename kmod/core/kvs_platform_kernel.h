@@ -33,6 +33,7 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/timekeeping.h>
+#include <linux/random.h>
 
 /* Warnings: kvs_platform_kernel.c */
 void __kvs_warn_note(void);
@@ -188,5 +189,9 @@ static inline void *__kvs_heap_kvzalloc(size_t size, kvs_gfp_t gfp)
 
 /* Time */
 #define __kvs_ktime_ns()		ktime_get_ns()
+
+/* Randomness */
+#define __kvs_get_random_bytes(buf, len) get_random_bytes(buf, len)
+#define __kvs_random_u32()		get_random_u32()
 
 #endif /* _KVS_PLATFORM_KERNEL_H */

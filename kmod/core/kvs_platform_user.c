@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <sys/random.h>
+
 #include "kvs_platform.h"
 
 __thread struct __kvs_thread __kvs_self;
@@ -270,4 +272,37 @@ void *__kvs_heap_kvzalloc(size_t size, kvs_gfp_t gfp)
 void __kvs_heap_free(const void *p)
 {
 	free((void *)p);
+}
+
+void __kvs_get_random_bytes(void *buf, size_t len)
+{
+	u8 *p = buf;
+
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n < 0) {
+			/* Only EINTR is possible for small requests. */
+			if (errno == EINTR)
+				continue;
+			abort();
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+u32 __kvs_random_u32(void)
+{
+	static __thread u64 state;
+	u64 x = state;
+
+	while (unlikely(!x))
+		__kvs_get_random_bytes(&x, sizeof(x));
+	/* xorshift64* (Vigna) */
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	state = x;
+	return (u32)((x * 0x2545F4914F6CDD1DULL) >> 32);
 }

@@ -482,4 +482,8 @@ static inline u64 __kvs_ktime_ns(void)
 	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
+/* Randomness */
+void __kvs_get_random_bytes(void *buf, size_t len);
+u32 __kvs_random_u32(void);
+
 #endif /* _KVS_PLATFORM_USER_H */
