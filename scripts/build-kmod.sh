@@ -18,6 +18,9 @@ krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/u
 [ -n "$krel" ] || { echo "build-kmod: no UTS_RELEASE in $kdir" >&2; exit 1; }
 out=${2:-$top/build/$krel}
 mkdir -p "$out"
+# One build per output directory at a time (parallel runs share it).
+exec 9>"$out.lock"
+flock 9
 # Only what kbuild needs; --delete keeps removed sources from lingering.
 rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.mod*' \
 	--exclude='.*.cmd' --exclude='*.symvers' --exclude='*.order' \

@@ -43,6 +43,10 @@ kname=$(basename "$kernel")
 tag=$kname-$mode
 [ "$mode" = planted ] && tag=$kname-planted-$bug
 out=$top/build/vm/$tag
+mkdir -p "$top/build/vm"
+# Runs of the same kernel and mode take turns: they share the directory.
+exec 8>"$out.lock"
+flock 8
 rm -rf "$out"
 mkdir -p "$out"
 
