@@ -9,9 +9,18 @@
 
 /* Allocations left before the injected failure; 0 when disarmed. */
 static kvs_atomic_t kvs_fault_nth = KVS_ATOMIC_INIT(0);
+/* Only this task's allocations count, if not 0 (kvs_fault_fail_nth_mine()). */
+static unsigned long kvs_fault_owner;
 
 void kvs_fault_fail_nth(unsigned int n)
 {
+	KVS_WRITE_ONCE(kvs_fault_owner, 0);
+	kvs_atomic_set(&kvs_fault_nth, (int)min_t(unsigned int, n, INT_MAX));
+}
+
+void kvs_fault_fail_nth_mine(unsigned int n)
+{
+	KVS_WRITE_ONCE(kvs_fault_owner, __kvs_task_id());
 	kvs_atomic_set(&kvs_fault_nth, (int)min_t(unsigned int, n, INT_MAX));
 }
 
@@ -24,8 +33,14 @@ bool kvs_fault_armed(void)
 static bool kvs_fault_should_fail(void)
 {
 	int left = kvs_atomic_read(&kvs_fault_nth);
+	unsigned long owner;
 
-	while (unlikely(left > 0)) {
+	if (likely(left <= 0))
+		return false;
+	owner = KVS_READ_ONCE(kvs_fault_owner);
+	if (owner && owner != __kvs_task_id())
+		return false;
+	while (left > 0) {
 		if (kvs_atomic_try_cmpxchg(&kvs_fault_nth, &left, left - 1))
 			return left == 1;
 	}

@@ -29,6 +29,9 @@
 #ifndef _KVS_PLATFORM_H
 #define _KVS_PLATFORM_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>	/* the sparse forms of __bitwise and __force */
+#endif
 #ifndef __bitwise
 #define __bitwise
 #endif
@@ -63,7 +66,13 @@ struct kvs_rcu_head;
  * statement attribute for switch cases, the sparse annotations __rcu
  * __acquires() __releases() __must_hold(), the errno values (ENOMEM ENOSPC
  * EINVAL EAGAIN EEXIST ENOENT ...) and memcpy() memmove() memcmp() memset()
- * strlen(). va_list and va_start() come with them.
+ * strlen() snprintf(). va_list and va_start() come with them.
+ */
+
+/*
+ * EXPORT_SYMBOL_GPL() makes an engine function part of the module's API,
+ * written right under the function; in user space it expands to nothing
+ * (and in the self-test module, which compiles the engine again, too).
  */
 
 /* ------------------------------------------------------------------------ */
@@ -487,6 +496,9 @@ long kvs_rcu_pending(void);
 
 /* kvs_atomic64_read() - relaxed load of the s64 in @v. */
 #define kvs_atomic64_read(v)		__kvs_atomic64_read(v)
+/* Ordered forms: a read that later loads cannot pass, a set that earlier stores cannot pass. */
+#define kvs_atomic64_read_acquire(v)	__kvs_atomic64_read_acquire(v)
+#define kvs_atomic64_set_release(v, i)	__kvs_atomic64_set_release(v, i)
 /* kvs_atomic64_set() - relaxed store of @i in @v. */
 #define kvs_atomic64_set(v, i)		__kvs_atomic64_set(v, i)
 /* kvs_atomic64_inc() - @v += 1, unordered. */
@@ -623,6 +635,14 @@ long kvs_alloc_live(void);
  */
 void kvs_fault_fail_nth(unsigned int n);
 
+/*
+ * kvs_fault_fail_nth_mine() - like kvs_fault_fail_nth(), counting only the
+ * calling task's allocations (kernel: process context only), so work that
+ * other threads do meanwhile (resizes, reclamation) cannot take the failure.
+ * Context: process context.
+ */
+void kvs_fault_fail_nth_mine(unsigned int n);
+
 /* kvs_fault_armed() - true while a kvs_fault_fail_nth() failure is pending. */
 bool kvs_fault_armed(void);
 
@@ -700,6 +720,34 @@ u64 kvs_mem_used(const struct kvs_mem_account *a);
 #define kvs_ktime_ns()			__kvs_ktime_ns()
 
 /* ------------------------------------------------------------------------ */
+/* Non-preemptible windows and spinning                                     */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * kvs_nosleep_enter() - start a short window nobody on this CPU can preempt
+ *
+ * Note: kernel: local_bh_disable() then preempt_disable(), so neither another
+ * task nor a softirq on this CPU runs until kvs_nosleep_exit(); a thread that
+ * spins waiting for the window's end therefore waits only for other CPUs.
+ * Inside: no sleeping, no KVS_GFP_KERNEL allocation and no kvs lock (on
+ * PREEMPT_RT spinlocks sleep); keep it to a few stores. User space: counted
+ * as an atomic section, so kvs_might_sleep() inside it warns.
+ *
+ * Context: process or softirq context. Nests.
+ */
+#define kvs_nosleep_enter()		__kvs_nosleep_enter()
+
+/* kvs_nosleep_exit() - end a kvs_nosleep_enter() window. */
+#define kvs_nosleep_exit()		__kvs_nosleep_exit()
+
+/*
+ * kvs_cpu_relax() - pause inside a spin-wait loop. Kernel: cpu_relax();
+ * user space: sched_yield(), since there a thread being waited for may have
+ * been preempted (no window there is truly non-preemptible). Context: any.
+ */
+#define kvs_cpu_relax()			__kvs_cpu_relax()
+
+/* ------------------------------------------------------------------------ */
 /* Randomness                                                               */
 /* ------------------------------------------------------------------------ */
 
@@ -716,5 +764,67 @@ u64 kvs_mem_used(const struct kvs_mem_account *a);
  * getrandom(2)). Kernel: get_random_u32(). Context: any.
  */
 #define kvs_random_u32()		__kvs_random_u32()
+
+/* ------------------------------------------------------------------------ */
+/* Deferred work                                                            */
+/*                                                                          */
+/* struct kvs_work: a function to run later in process context, for what   */
+/* must not run in the caller's (possibly atomic) context, such as a hash   */
+/* table resize. Kernel: a work_struct on system_unbound_wq. User space: a  */
+/* worker thread of its own, started at the first kvs_work_queue(),         */
+/* registered with RCU, so tests see the work run concurrently with them.   */
+/* The function runs with no lock held and may sleep; it must return with   */
+/* no lock held and outside any RCU read section, and must not wait for     */
+/* another work item (user space has one worker thread) nor free its own   */
+/* struct kvs_work. A module must cancel or flush its work items before it  */
+/* is unloaded.                                                             */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * kvs_work_init() - prepare a work item
+ * @w: the struct kvs_work, not queued
+ * @fn: void (*)(struct kvs_work *), the function to run; it finds its
+ *      object with container_of()
+ *
+ * A macro: in the kernel each call site is its own lockdep class, as with
+ * INIT_WORK().
+ *
+ * Context: any; @w is not in use.
+ */
+#define kvs_work_init(w, fn)		__kvs_work_init(w, fn)
+
+/**
+ * kvs_work_queue() - run a work item once more, later, in process context
+ * @w: the work item
+ *
+ * If @w is already queued and has not started, nothing changes. If it is
+ * running, it runs once more afterwards; a work item never runs
+ * concurrently with itself.
+ *
+ * Context: any, hardirq included; takes no lock the caller may hold.
+ * Return: true if @w was queued, false if it was already pending.
+ */
+#define kvs_work_queue(w)		__kvs_work_queue(w)
+
+/**
+ * kvs_work_cancel_sync() - unqueue a work item and wait for it to finish
+ * @w: the work item
+ *
+ * After it returns @w is neither queued nor running, unless it was queued
+ * again meanwhile (by itself, or by someone else).
+ *
+ * Context: process context, may sleep; not from @w's own function.
+ * Return: true if @w was pending (and is now not run).
+ */
+#define kvs_work_cancel_sync(w)		__kvs_work_cancel_sync(w)
+
+/**
+ * kvs_work_flush() - wait until the last queueing of a work item has run
+ * @w: the work item
+ *
+ * Context: process context, may sleep; not from @w's own function.
+ * Return: true if it waited, false if @w was idle.
+ */
+#define kvs_work_flush(w)		__kvs_work_flush(w)
 
 #endif /* _KVS_PLATFORM_H */

@@ -46,3 +46,10 @@ long kvs_rcu_pending(void)
 {
 	return kvs_pcpu_sum(&__kvs_rcu_pending_pcpu);
 }
+
+void __kvs_work_run(struct work_struct *work)
+{
+	struct kvs_work *w = container_of(work, struct kvs_work, work);
+
+	w->fn(w);
+}

@@ -34,6 +34,10 @@
 #include <linux/mm.h>
 #include <linux/timekeeping.h>
 #include <linux/random.h>
+#include <linux/export.h>
+#include <linux/workqueue.h>
+#include <linux/bottom_half.h>
+#include <linux/preempt.h>
 
 /* Warnings: kvs_platform_kernel.c */
 void __kvs_warn_note(void);
@@ -138,6 +142,8 @@ typedef atomic64_t kvs_atomic64_t;
 
 #define __kvs_atomic64_read(v)		atomic64_read(v)
 #define __kvs_atomic64_set(v, i)	atomic64_set(v, i)
+#define __kvs_atomic64_read_acquire(v)	atomic64_read_acquire(v)
+#define __kvs_atomic64_set_release(v, i) atomic64_set_release(v, i)
 #define __kvs_atomic64_inc(v)		atomic64_inc(v)
 #define __kvs_atomic64_dec(v)		atomic64_dec(v)
 #define __kvs_atomic64_add(i, v)	atomic64_add(i, v)
@@ -190,8 +196,52 @@ static inline void *__kvs_heap_kvzalloc(size_t size, kvs_gfp_t gfp)
 /* Time */
 #define __kvs_ktime_ns()		ktime_get_ns()
 
+/* The self-test module compiles the engine too: it must not export it. */
+#ifdef KVS_NO_EXPORTS
+#undef EXPORT_SYMBOL_GPL
+#define EXPORT_SYMBOL_GPL(sym)		extern int __kvs_export_##sym
+#endif
+
+/* Who allocates: the task in process context, nobody (0) elsewhere. */
+#define __kvs_task_id()	(in_task() ? (unsigned long)current : 0UL)
+
+/* Non-preemptible windows and spinning */
+static inline void __kvs_nosleep_enter(void)
+{
+	local_bh_disable();
+	preempt_disable();
+}
+
+static inline void __kvs_nosleep_exit(void)
+{
+	preempt_enable();
+	local_bh_enable();
+}
+
+#define __kvs_cpu_relax()		cpu_relax()
+
 /* Randomness */
 #define __kvs_get_random_bytes(buf, len) get_random_bytes(buf, len)
 #define __kvs_random_u32()		get_random_u32()
+
+/* Deferred work: a work_struct on system_unbound_wq. */
+struct kvs_work {
+	struct work_struct work;
+	void (*fn)(struct kvs_work *w);
+};
+
+/* Calls w->fn; kvs_platform_kernel.c. */
+void __kvs_work_run(struct work_struct *work);
+
+#define __kvs_work_init(w, f)						\
+	do {								\
+		struct kvs_work *__kvs_w = (w);				\
+									\
+		__kvs_w->fn = (f);					\
+		INIT_WORK(&__kvs_w->work, __kvs_work_run);		\
+	} while (0)
+#define __kvs_work_queue(w)		queue_work(system_unbound_wq, &(w)->work)
+#define __kvs_work_cancel_sync(w)	cancel_work_sync(&(w)->work)
+#define __kvs_work_flush(w)		flush_work(&(w)->work)
 
 #endif /* _KVS_PLATFORM_KERNEL_H */

@@ -112,8 +112,8 @@ void __kvs_might_sleep_fail(const char *file, int line)
 	struct __kvs_thread *t = &__kvs_self;
 
 	__kvs_warn(file, line, NULL,
-		   "sleeping function called from invalid context (spinlocks held: %d, RCU read depth: %d, in RCU callback: %d)",
-		   t->spin_depth, t->rcu_depth, t->cb_depth);
+		   "sleeping function called from invalid context (spinlocks held: %d, RCU read depth: %d, in RCU callback: %d, no-sleep windows: %d)",
+		   t->spin_depth, t->rcu_depth, t->cb_depth, t->nosleep_depth);
 }
 
 void __kvs_rcu_cb_enter(void)
@@ -305,4 +305,145 @@ u32 __kvs_random_u32(void)
 	x ^= x >> 27;
 	state = x;
 	return (u32)((x * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+/*
+ * Deferred work: one worker thread, registered with RCU, started by the
+ * first kvs_work_queue(). kvs_wq_lock is a plain pthread mutex, not a kvs
+ * lock, so queueing is valid whatever kvs locks or RCU sections the caller
+ * is in, as queue_work() is in the kernel.
+ */
+static pthread_mutex_t kvs_wq_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t kvs_wq_more = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t kvs_wq_done = PTHREAD_COND_INITIALIZER;
+static pthread_once_t kvs_wq_once = PTHREAD_ONCE_INIT;
+static struct kvs_work *kvs_wq_head, **kvs_wq_tail = &kvs_wq_head;
+static __thread struct kvs_work *kvs_wq_running;	/* in the worker */
+
+static void *kvs_wq_worker(void *arg)
+{
+	struct __kvs_thread *t = &__kvs_self;
+	struct kvs_work *w;
+
+	(void)arg;
+	__kvs_thread_register();
+	pthread_mutex_lock(&kvs_wq_lock);
+	for (;;) {
+		while (!kvs_wq_head)
+			pthread_cond_wait(&kvs_wq_more, &kvs_wq_lock);
+		w = kvs_wq_head;
+		kvs_wq_head = w->next;
+		if (!kvs_wq_head)
+			kvs_wq_tail = &kvs_wq_head;
+		w->pending = false;
+		w->started++;
+		pthread_mutex_unlock(&kvs_wq_lock);
+
+		kvs_wq_running = w;
+		w->fn(w);
+		kvs_wq_running = NULL;
+		if (t->spin_depth || t->mutex_depth || t->rcu_depth ||
+		    t->nosleep_depth)
+			__kvs_warn(__FILE__, __LINE__, NULL,
+				   "work %p returns with %d spinlock(s), %d mutex(es), RCU depth %d",
+				   (void *)w, t->spin_depth, t->mutex_depth,
+				   t->rcu_depth);
+
+		/* @w may be freed as soon as its waiters see it done. */
+		pthread_mutex_lock(&kvs_wq_lock);
+		w->done++;
+		pthread_cond_broadcast(&kvs_wq_done);
+	}
+	return NULL;
+}
+
+static void kvs_wq_start(void)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&tid, &attr, kvs_wq_worker, NULL)) {
+		fprintf(stderr, "kvs: cannot start the work thread\n");
+		abort();
+	}
+	pthread_attr_destroy(&attr);
+}
+
+void __kvs_work_init(struct kvs_work *w, void (*fn)(struct kvs_work *w))
+{
+	w->fn = fn;
+	w->next = NULL;
+	w->pending = false;
+	w->started = 0;
+	w->done = 0;
+}
+
+bool __kvs_work_queue(struct kvs_work *w)
+{
+	bool queued = false;
+
+	pthread_once(&kvs_wq_once, kvs_wq_start);
+	pthread_mutex_lock(&kvs_wq_lock);
+	if (!w->pending) {
+		w->pending = true;
+		w->next = NULL;
+		*kvs_wq_tail = w;
+		kvs_wq_tail = &w->next;
+		pthread_cond_signal(&kvs_wq_more);
+		queued = true;
+	}
+	pthread_mutex_unlock(&kvs_wq_lock);
+	return queued;
+}
+
+/* Unqueue @w if @cancel, then wait for the runs it owes to finish. */
+bool __kvs_work_cancel(struct kvs_work *w, bool cancel, const char *file,
+		       int line)
+{
+	struct kvs_work **pp;
+	unsigned long target;
+	bool ret;
+
+	pthread_mutex_lock(&kvs_wq_lock);
+	ret = w->pending;
+	/*
+	 * One worker: from inside it, another work item is never running, so
+	 * cancelling it needs no wait (the kernel's cancel_work_sync() from a
+	 * work function is fine too). Waiting for itself, or for a queued
+	 * item to run, would never end.
+	 */
+	if (kvs_wq_running) {
+		if (w == kvs_wq_running || (!cancel && w->pending))
+			__kvs_warn(file, line, NULL,
+				   "waiting for work %p from the work thread (running %p)",
+				   (void *)w, (void *)kvs_wq_running);
+		else if (w->pending)
+			cancel = true;	/* unqueue below, and do not wait */
+		else
+			ret = false;
+		if (!cancel || w == kvs_wq_running) {
+			pthread_mutex_unlock(&kvs_wq_lock);
+			return false;
+		}
+	}
+	if (cancel && w->pending) {
+		for (pp = &kvs_wq_head; *pp != w; pp = &(*pp)->next)
+			;
+		*pp = w->next;
+		if (kvs_wq_tail == &w->next)
+			kvs_wq_tail = pp;
+		w->pending = false;
+	}
+	/* The run in progress, and the queued one if it stays queued. */
+	target = w->started + (w->pending ? 1 : 0);
+	if (kvs_wq_running)
+		target = w->done;	/* not running: nothing to wait for */
+	if (!cancel)
+		ret = (long)(w->done - target) < 0;
+	while ((long)(w->done - target) < 0)
+		pthread_cond_wait(&kvs_wq_done, &kvs_wq_lock);
+	pthread_mutex_unlock(&kvs_wq_lock);
+	return ret;
 }

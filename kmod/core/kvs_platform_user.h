@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <urcu/urcu-memb.h>
@@ -144,6 +145,7 @@ struct __kvs_thread {
 	int mutex_depth;	/* kvs mutexes held */
 	int rcu_depth;		/* kvs_rcu_read_lock() nesting */
 	int cb_depth;		/* running an RCU callback (softirq-like) */
+	int nosleep_depth;	/* inside kvs_nosleep_enter() windows */
 	bool registered;	/* registered with liburcu */
 };
 
@@ -158,6 +160,11 @@ static inline unsigned long __kvs_thread_id(void)
 	return __kvs_thread_id_slow();
 }
 
+#define EXPORT_SYMBOL_GPL(sym)		extern int __kvs_export_##sym
+
+/* Who allocates: for kvs_fault_fail_nth_mine(). */
+#define __kvs_task_id()		__kvs_thread_id()
+
 /* Threads and sleeping */
 void __kvs_thread_register(void);
 void __kvs_thread_unregister(void);
@@ -165,7 +172,7 @@ void __kvs_thread_unregister(void);
 static inline bool __kvs_in_atomic(void)
 {
 	return __kvs_self.spin_depth || __kvs_self.rcu_depth ||
-	       __kvs_self.cb_depth;
+	       __kvs_self.cb_depth || __kvs_self.nosleep_depth;
 }
 
 void __kvs_might_sleep_fail(const char *file, int line);
@@ -440,6 +447,16 @@ static inline type __kvs_##name##_cmpxchg(kvs_##name##_t *v, type old,	\
 __KVS_ATOMIC_OPS(atomic, int)
 __KVS_ATOMIC_OPS(atomic64, s64)
 
+static inline s64 __kvs_atomic64_read_acquire(const kvs_atomic64_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_ACQUIRE);
+}
+
+static inline void __kvs_atomic64_set_release(kvs_atomic64_t *v, s64 i)
+{
+	__atomic_store_n(&v->counter, i, __ATOMIC_RELEASE);
+}
+
 #define __KVS_READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define __KVS_WRITE_ONCE(x, v)						\
 	do {								\
@@ -482,8 +499,49 @@ static inline u64 __kvs_ktime_ns(void)
 	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
+/* Non-preemptible windows and spinning */
+static inline void __kvs_nosleep_enter(void)
+{
+	__kvs_self.nosleep_depth++;
+}
+
+static inline void __kvs_nosleep_exit(void)
+{
+	__KVS_WARN_ON_ONCE_MSG(__kvs_self.nosleep_depth <= 0,
+			       "kvs_nosleep_exit() without kvs_nosleep_enter()");
+	if (__kvs_self.nosleep_depth > 0)
+		__kvs_self.nosleep_depth--;
+}
+
+#define __kvs_cpu_relax()		sched_yield()
+
 /* Randomness */
 void __kvs_get_random_bytes(void *buf, size_t len);
 u32 __kvs_random_u32(void);
+
+/* Deferred work: one worker thread (kvs_platform_user.c), started lazily. */
+struct kvs_work {
+	void (*fn)(struct kvs_work *w);
+	struct kvs_work *next;	/* in the worker's queue */
+	bool pending;		/* queued, not started */
+	unsigned long started;	/* runs begun */
+	unsigned long done;	/* runs finished */
+};
+
+void __kvs_work_init(struct kvs_work *w, void (*fn)(struct kvs_work *w));
+bool __kvs_work_queue(struct kvs_work *w);
+bool __kvs_work_cancel(struct kvs_work *w, bool cancel, const char *file,
+		       int line);
+
+#define __kvs_work_cancel_sync(w)					\
+	({								\
+		__kvs_might_sleep();					\
+		__kvs_work_cancel(w, true, __FILE__, __LINE__);	\
+	})
+#define __kvs_work_flush(w)						\
+	({								\
+		__kvs_might_sleep();					\
+		__kvs_work_cancel(w, false, __FILE__, __LINE__);	\
+	})
 
 #endif /* _KVS_PLATFORM_USER_H */

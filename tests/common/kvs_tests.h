@@ -33,5 +33,32 @@ KVS_TEST(rcu_free_waits_for_own_reader);
 KVS_TEST(rcu_free_waits_for_reader_thread);
 KVS_TEST(rcu_call_rcu_callbacks);
 KVS_TEST(rcu_stress_swap);
+/* test_clock.c */
+KVS_TEST(clock_out_of_order);
+KVS_TEST(clock_ring_wrap);
+KVS_TEST(clock_stress_visibility);
+/* test_skiplist.c */
+KVS_TEST(skl_model);
+KVS_TEST(skl_init_and_heights);
+KVS_TEST(skl_concurrent_writers);
+KVS_TEST(skl_replace_race);
+KVS_TEST(skl_softirq_writers);
+KVS_TEST(skl_readers_churn);
+KVS_TEST(skl_resume_scan);
+/* test_work.c */
+KVS_TEST(work_queue_flush_cancel);
+KVS_TEST(work_queue_atomic_contexts);
+/* test_hash.c */
+KVS_TEST(siphash_vectors);
+KVS_TEST(hash_basic);
+KVS_TEST(hash_key_shapes);
+KVS_TEST(hash_params);
+KVS_TEST(hash_long_chains);
+KVS_TEST(hash_grow_shrink);
+KVS_TEST(hash_readers_during_resize);
+KVS_TEST(hash_readers_long_chains);
+KVS_TEST(hash_concurrent_writers);
+KVS_TEST(hash_softirq_writers);
+KVS_TEST(hash_resize_fail_nth);
 
 #endif /* _KVS_TESTS_H */

@@ -28,6 +28,10 @@
 /* kmod/core: the platform layer (kernel home + portable part) */
 #include "kvs_platform_kernel.c"
 #include "kvs_mem.c"
+#include "kvs_siphash.c"
+#include "kvs_hash.c"
+#include "kvs_skiplist.c"
+#include "kvs_clock.c"
 
 /* tests/common: the shared runner logic and test bodies */
 #include "kvs_test.c"
@@ -35,6 +39,10 @@
 #include "test_alloc.c"
 #include "test_account.c"
 #include "test_rcu.c"
+#include "test_work.c"
+#include "test_hash.c"
+#include "test_skiplist.c"
+#include "test_clock.c"
 
 struct kvs_test_thread {
 	struct task_struct *task;
