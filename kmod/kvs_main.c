@@ -13,8 +13,10 @@
 #include <linux/fs.h>
 #include <linux/uaccess.h>
 #include <linux/string.h>
+#include <linux/mm.h>
 
 #include "kvs_internal.h"
+#include "core/kvs_store.h"
 
 #define KVS_KEY_SIZE_MIN	512
 #define KVS_KEY_SIZE_MAX	4096
@@ -30,6 +32,27 @@ static unsigned int max_value_size = KVS_VALUE_SIZE_MIN;
 module_param(max_value_size, uint, 0444);
 MODULE_PARM_DESC(max_value_size,
 		 "Largest value in bytes, 65536..16777216 (default 65536); fixed at load");
+
+static unsigned long long max_memory;
+module_param(max_memory, ullong, 0444);
+MODULE_PARM_DESC(max_memory,
+		 "Bytes all tables may use together; 0 (default): a quarter of RAM at load");
+
+/* The module's one store; other modules reach it through kvs_store(). */
+static struct kvs_store kvs_the_store;
+
+/**
+ * kvs_store() - the store of the loaded kvstore module
+ *
+ * Context: any. The store lives as long as the module; a caller that
+ * depends on kvstore's symbols keeps the module loaded.
+ * Return: the store, for kvs_table_create(), kvs_table_get() and friends.
+ */
+struct kvs_store *kvs_store(void)
+{
+	return &kvs_the_store;
+}
+EXPORT_SYMBOL_GPL(kvs_store);
 
 static long kvs_ioc_version(void __user *uarg)
 {
@@ -115,20 +138,36 @@ static int __init kvs_init(void)
 	ret = kvs_check_params();
 	if (ret)
 		return ret;
+	if (!max_memory)
+		max_memory = (unsigned long long)totalram_pages() * PAGE_SIZE / 4;
+
+	ret = kvs_store_init(&kvs_the_store, max_memory, max_key_size,
+			     max_value_size);
+	if (ret)
+		return ret;
 
 	ret = misc_register(&kvs_miscdev);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", KVS_DEVICE_NAME, ret);
-		return ret;
+		goto out_store;
 	}
-	pr_info("loaded, ABI %u.%u, max key %u bytes, max value %u bytes\n",
-		KVS_ABI_MAJOR, KVS_ABI_MINOR, max_key_size, max_value_size);
+	pr_info("loaded, ABI %u.%u, max key %u bytes, max value %u bytes, max memory %llu bytes\n",
+		KVS_ABI_MAJOR, KVS_ABI_MINOR, max_key_size, max_value_size,
+		max_memory);
 	return 0;
+
+out_store:
+	kvs_store_destroy(&kvs_the_store);
+	kvs_rcu_barrier();
+	return ret;
 }
 
 static void __exit kvs_exit(void)
 {
 	misc_deregister(&kvs_miscdev);
+	kvs_store_destroy(&kvs_the_store);
+	/* Deferred frees of the engine must be done before the code goes. */
+	kvs_rcu_barrier();
 	pr_info("unloaded\n");
 }
 

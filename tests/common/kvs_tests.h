@@ -37,6 +37,17 @@ KVS_TEST(rcu_stress_swap);
 KVS_TEST(clock_out_of_order);
 KVS_TEST(clock_ring_wrap);
 KVS_TEST(clock_stress_visibility);
+/* test_store.c */
+KVS_TEST(store_table_ddl);
+KVS_TEST(store_put_modes);
+KVS_TEST(store_put_modes_ordered);
+KVS_TEST(store_bad_input);
+KVS_TEST(store_full_table);
+KVS_TEST(store_full_store);
+KVS_TEST(store_fail_nth);
+KVS_TEST(store_gc_reclaims);
+KVS_TEST(store_cas_no_lost_update);
+KVS_TEST(store_readers_during_writes);
 /* test_skiplist.c */
 KVS_TEST(skl_model);
 KVS_TEST(skl_init_and_heights);

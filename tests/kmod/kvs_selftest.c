@@ -32,6 +32,7 @@
 #include "kvs_hash.c"
 #include "kvs_skiplist.c"
 #include "kvs_clock.c"
+#include "kvs_store.c"
 
 /* tests/common: the shared runner logic and test bodies */
 #include "kvs_test.c"
@@ -43,6 +44,7 @@
 #include "test_hash.c"
 #include "test_skiplist.c"
 #include "test_clock.c"
+#include "test_store.c"
 
 struct kvs_test_thread {
 	struct task_struct *task;

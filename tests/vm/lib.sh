@@ -85,3 +85,18 @@ kvs_run_suite() {
 	echo "1..$KVS_N"
 	echo "# kvs-vm: done"
 }
+
+# ktap_module NAME [PARAMS...]: load /kvs/modules/NAME.ko, which runs its
+# tests at load and prints KTAP, print that report, and unload it.
+ktap_module() {
+	name=$1
+	shift
+	marker="kvs-vm: $name begins $$"
+	kmsg_mark "$marker"
+	if ! insmod "/kvs/modules/$name.ko" "$@"; then
+		echo "not ok 1 - insmod $name.ko"
+		return 1
+	fi
+	ktap_since "$marker"
+	rmmod "$name" || { echo "not ok - rmmod $name"; return 1; }
+}

@@ -1,0 +1,1205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvs_store.c - tables, records and versions, point reads and writes,
+ * reclamation.
+ *
+ * DOC: Locking
+ *
+ * Lock order, outermost first:
+ *
+ *   store->ddl_mutex  >  record->lock (several: in table id, then key
+ *   order)  >  index-internal locks (hash stripes, skiplist nodes),
+ *   table->gc_lock, store->snap_lock
+ *
+ * Record locks are taken with _bh: writers run in process or softirq
+ * context, never hardirq. A record lock covers the record's version chain,
+ * its gc and unlinked flags, and its removal from the indexes. Readers take
+ * no lock: kvs_rcu_read_lock() and the visible watermark are enough.
+ *
+ * DOC: Reclamation
+ *
+ * A version may be unlinked once it is older than the newest version that
+ * the horizon H = min(registered snapshots, visible) sees. Point readers do
+ * not register; instead H is read, then a grace period passes, and only then
+ * is H used (store->safe_horizon): every reader still running started after
+ * H was read, so it reads at a timestamp >= H and never needs what is cut.
+ * Writers prune a record's chain inline with the safe horizon when they add
+ * a version; records left with old versions or a tombstone go on their
+ * table's gc list, which the gc work drains (unlinking dead records from
+ * both indexes). The work runs again whenever a write queues a record or a
+ * snapshot ends, so a record pinned by a long snapshot is retried then.
+ */
+#include "kvs_store.h"
+
+/* ------------------------------------------------------------------------ */
+/* Versions                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static size_t kvs_version_size(u32 vlen)
+{
+	return sizeof(struct kvs_version) + vlen;
+}
+
+static struct kvs_version *kvs_version_alloc(struct kvs_table *t,
+					     const void *val, u32 vlen,
+					     bool tombstone, kvs_gfp_t gfp,
+					     int *err)
+{
+	size_t size = kvs_version_size(vlen);
+	struct kvs_version *v;
+
+	if (kvs_mem_charge(&t->mem, size)) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	v = kvs_alloc(size, gfp);
+	if (!v) {
+		kvs_mem_uncharge(&t->mem, size);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	KVS_RCU_INIT_POINTER(v->older, NULL);
+	v->ts = 0;
+	v->vlen = vlen;
+	v->tombstone = tombstone;
+	if (vlen)
+		memcpy(v->value, val, vlen);
+	return v;
+}
+
+/* Free a version nobody can reach any more (no grace period needed). */
+static void kvs_version_free_now(struct kvs_table *t, struct kvs_version *v)
+{
+	kvs_mem_uncharge(&t->mem, kvs_version_size(v->vlen));
+	kvs_free(v);
+}
+
+/*
+ * Free an unlinked version after a grace period. The charge is returned now,
+ * at unlink, so that RCU callbacks never touch the table (which may be gone
+ * by then); only the memory waits.
+ */
+static void kvs_version_free_rcu(struct kvs_table *t, struct kvs_version *v)
+{
+	kvs_mem_uncharge(&t->mem, kvs_version_size(v->vlen));
+	kvs_free_rcu(v, &v->rcu);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Records                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static const void *kvs_record_hkey(const struct kvs_hnode *n, u32 *len)
+{
+	const struct kvs_record *r = container_of(n, struct kvs_record, hnode);
+
+	*len = r->klen;
+	return r->key;
+}
+
+static const void *kvs_record_skey(const struct kvs_snode *n, u32 *len)
+{
+	const struct kvs_record *r = container_of(n, struct kvs_record, snode);
+
+	*len = r->klen;
+	return r->key;
+}
+
+static bool kvs_table_ordered(const struct kvs_table *t)
+{
+	return t->params.flags & KVS_TABLE_ORDERED;
+}
+
+static struct kvs_record *kvs_record_alloc(struct kvs_table *t,
+					   const void *key, u32 klen,
+					   kvs_gfp_t gfp, int *err)
+{
+	unsigned int height = 0;
+	struct kvs_record *r;
+	size_t base, size;
+
+	if (kvs_table_ordered(t)) {
+		height = kvs_skl_random_height(&t->skl);
+		base = KVS_SKL_OBJ_SIZE(struct kvs_record, snode, height);
+	} else {
+		base = sizeof(*r);
+	}
+	size = base + klen;
+	if (kvs_mem_charge(&t->mem, size)) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	r = kvs_zalloc(size, gfp);
+	if (!r) {
+		kvs_mem_uncharge(&t->mem, size);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	kvs_spin_lock_init(&r->lock);
+	r->klen = klen;
+	memcpy((u8 *)r + base, key, klen);
+	r->key = (u8 *)r + base;
+	r->size = size;
+	if (height)
+		kvs_skl_node_init(&r->snode, height);
+	kvs_atomic64_inc(&t->records);
+	return r;
+}
+
+/*
+ * Free a record and its chain: at once if nobody can reach them any more,
+ * else (@deferred: unlinked, readers may still walk them) after a grace
+ * period. The charges are returned now either way.
+ */
+static void kvs_record_free(struct kvs_table *t, struct kvs_record *r,
+			    bool deferred)
+{
+	struct kvs_version *v, *older;
+
+	for (v = kvs_rcu_dereference_protected(r->newest, true); v; v = older) {
+		older = kvs_rcu_dereference_protected(v->older, true);
+		if (v != kvs_rcu_access_pointer(r->newest))
+			kvs_atomic64_dec(&t->retained);
+		if (deferred)
+			kvs_version_free_rcu(t, v);
+		else
+			kvs_version_free_now(t, v);
+	}
+	kvs_atomic64_dec(&t->records);
+	kvs_mem_uncharge(&t->mem, r->size);
+	if (deferred)
+		kvs_free_rcu(r, &r->rcu);
+	else
+		kvs_free(r);
+}
+
+/* The newest version a reader at @ts sees, tombstones included. */
+static struct kvs_version *kvs_version_at(struct kvs_record *r, u64 ts)
+{
+	struct kvs_version *v = kvs_rcu_dereference(r->newest);
+
+	while (v && v->ts > ts)
+		v = kvs_rcu_dereference(v->older);
+	return v;
+}
+
+/**
+ * struct kvs_gc_view - what readers may still read, as far as pruning knows
+ * @present: unregistered readers (point reads) read at this timestamp or
+ *	     later; read at least one grace period ago
+ * @snaps: registered snapshots older than @present, newest first
+ * @nsnaps: how many
+ */
+struct kvs_gc_view {
+	u64 present;
+	const u64 *snaps;
+	unsigned int nsnaps;
+};
+
+/*
+ * Cut the versions no reader can need: keep every version newer than
+ * @view->present and the newest one at or below it, and below that only
+ * the newest version each registered snapshot sees, so a long-lived snapshot
+ * holds at most one old version per key. A reader standing on a cut version
+ * still walks on through its @older pointer, which is left intact; the
+ * memory waits for a grace period.
+ *
+ * Return: true if the record must stay on the gc list (old versions or a
+ * tombstone remain).
+ */
+static bool kvs_record_prune_locked(struct kvs_table *t, struct kvs_record *r,
+				    const struct kvs_gc_view *view)
+{
+	struct kvs_version *newest, *v, *keep, *older;
+	unsigned int i = 0;
+	u64 newer_ts;
+
+	kvs_spin_assert_held(&r->lock);
+	newest = kvs_rcu_dereference_protected(r->newest,
+					       kvs_spin_is_held(&r->lock));
+	for (v = newest; v && v->ts > view->present;)
+		v = kvs_rcu_dereference_protected(v->older, true);
+	if (v) {
+		keep = v;
+		newer_ts = v->ts;
+		v = kvs_rcu_dereference_protected(v->older, true);
+		for (; v; v = older) {
+			older = kvs_rcu_dereference_protected(v->older, true);
+			/* Does a snapshot T see v: v->ts <= T < newer_ts? */
+			while (i < view->nsnaps && view->snaps[i] >= newer_ts)
+				i++;
+			newer_ts = v->ts;
+			if (i < view->nsnaps && view->snaps[i] >= v->ts) {
+				keep = v;
+				continue;
+			}
+			kvs_rcu_assign_pointer(keep->older, older);
+			kvs_atomic64_dec(&t->retained);
+			kvs_version_free_rcu(t, v);
+		}
+	}
+	return newest && (newest->tombstone ||
+			  kvs_rcu_access_pointer(newest->older));
+}
+
+/* Put @r on its table's gc list unless it is there already. */
+static void kvs_record_queue_gc_locked(struct kvs_table *t,
+				       struct kvs_record *r)
+{
+	kvs_spin_assert_held(&r->lock);
+	if (r->queued)
+		return;
+	r->queued = true;
+	kvs_spin_lock_bh(&t->gc_lock);
+	r->gc_next = t->gc_head;
+	t->gc_head = r;
+	kvs_spin_unlock_bh(&t->gc_lock);
+}
+
+/* Unlink a dead record from both indexes; free it after a grace period. */
+static void kvs_record_unlink_locked(struct kvs_table *t, struct kvs_record *r)
+{
+	kvs_spin_assert_held(&r->lock);
+	r->unlinked = true;
+	/* Skiplist first: a new record of this key goes into the hash first. */
+	if (kvs_table_ordered(t))
+		KVS_WARN_ON_ONCE(kvs_skl_remove(&t->skl, &r->snode));
+	KVS_WARN_ON_ONCE(kvs_hash_remove(&t->hash, &r->hnode));
+}
+
+static struct kvs_record *kvs_record_find(struct kvs_table *t,
+					  const void *key, u32 klen)
+{
+	u32 hash = kvs_hash_keyhash(&t->hash, key, klen);
+	struct kvs_hnode *n = kvs_hash_lookup(&t->hash, key, klen, hash);
+
+	return n ? container_of(n, struct kvs_record, hnode) : NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Point reads                                                              */
+/* ------------------------------------------------------------------------ */
+
+static int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen)
+{
+	if (!key || !klen)
+		return -EINVAL;
+	if (klen > t->params.max_key_size)
+		return -E2BIG;
+	return 0;
+}
+
+/**
+ * kvs_lookup_rcu() - find the current value of a key, without copying
+ * @t: the table
+ * @key: the key
+ * @klen: its length
+ * @vlen: out: the value's length
+ * @version: out, may be NULL: the value's version (for compare-and-swap)
+ *
+ * The value is the newest one committed and visible to everyone.
+ *
+ * Context: any context, hardirq included; the caller holds
+ * kvs_rcu_read_lock(). Takes no lock, never sleeps.
+ * Return: the value, valid until the caller's RCU read section ends; NULL
+ * if the key is absent (or the key is invalid).
+ */
+const void *kvs_lookup_rcu(struct kvs_table *t, const void *key, u32 klen,
+			   u32 *vlen, u64 *version)
+{
+	struct kvs_record *r;
+	struct kvs_version *v;
+
+	if (kvs_check_key(t, key, klen))
+		return NULL;
+	r = kvs_record_find(t, key, klen);
+	if (!r)
+		return NULL;
+	v = kvs_version_at(r, kvs_clock_visible(&t->store->clock));
+	if (!v || v->tombstone)
+		return NULL;
+	*vlen = v->vlen;
+	if (version)
+		*version = v->ts;
+	return v->value;
+}
+EXPORT_SYMBOL_GPL(kvs_lookup_rcu);
+
+/**
+ * kvs_get() - copy out the current value of a key
+ * @t: the table
+ * @key: the key
+ * @klen: its length
+ * @buf: where to copy the value; may be NULL if @buflen is 0
+ * @buflen: room in @buf
+ * @vlen: out: the value's length (also when @buf is too small)
+ * @version: out, may be NULL: the value's version
+ *
+ * Context: any context, hardirq included. Lock-free, never sleeps.
+ * Return: 0; -ENOENT if the key is absent; -ENOBUFS if the value is longer
+ * than @buflen (nothing copied, *@vlen says how long); -EINVAL for an empty
+ * or NULL key; -E2BIG for a key longer than the table allows.
+ */
+int kvs_get(struct kvs_table *t, const void *key, u32 klen, void *buf,
+	    u32 buflen, u32 *vlen, u64 *version)
+{
+	const void *val;
+	int ret;
+
+	ret = kvs_check_key(t, key, klen);
+	if (ret)
+		return ret;
+	kvs_rcu_read_lock();
+	val = kvs_lookup_rcu(t, key, klen, vlen, version);
+	if (!val)
+		ret = -ENOENT;
+	else if (*vlen > buflen)
+		ret = -ENOBUFS;
+	else if (*vlen)
+		memcpy(buf, val, *vlen);
+	kvs_rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kvs_get);
+
+/* ------------------------------------------------------------------------ */
+/* Point writes                                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Install @v as the newest version of locked @r under a new commit
+ * timestamp, and account the key's presence. Return: the timestamp.
+ */
+static u64 kvs_record_install_locked(struct kvs_table *t, struct kvs_record *r,
+				     struct kvs_version *v)
+{
+	struct kvs_gc_view view = { 0 };
+	struct kvs_store *s = t->store;
+	struct kvs_version *old;
+	u64 ts;
+
+	old = kvs_rcu_dereference_protected(r->newest,
+					    kvs_spin_is_held(&r->lock));
+	KVS_RCU_INIT_POINTER(v->older, old);
+	kvs_nosleep_enter();
+	ts = kvs_clock_begin(&s->clock);
+	v->ts = ts;
+	kvs_rcu_assign_pointer(r->newest, v);
+	kvs_clock_end(&s->clock, ts);
+	kvs_nosleep_exit();
+	if (old)
+		kvs_atomic64_inc(&t->retained);
+	/* Inline, conservatively: safe_horizon is below every snapshot. */
+	view.present = (u64)kvs_atomic64_read(&s->safe_horizon);
+	if (kvs_record_prune_locked(t, r, &view))
+		kvs_record_queue_gc_locked(t, r);
+	return ts;
+}
+
+/* Is the key present: newest committed version exists and is a value. */
+static bool kvs_record_present_locked(struct kvs_record *r)
+{
+	struct kvs_version *v;
+
+	v = kvs_rcu_dereference_protected(r->newest, kvs_spin_is_held(&r->lock));
+	return v && !v->tombstone;
+}
+
+static u64 kvs_record_version_locked(struct kvs_record *r)
+{
+	struct kvs_version *v;
+
+	v = kvs_rcu_dereference_protected(r->newest, kvs_spin_is_held(&r->lock));
+	return v && !v->tombstone ? v->ts : 0;
+}
+
+static int kvs_check_gfp(kvs_gfp_t gfp)
+{
+	return gfp == KVS_GFP_KERNEL || gfp == KVS_GFP_ATOMIC ? 0 : -EINVAL;
+}
+
+/**
+ * struct kvs_write - one write of one key, outside a transaction
+ * @v: the new version: a value, or a tombstone for a delete
+ * @mode: KVS_PUT_* for a value, KVS_DEL_* for a tombstone
+ * @expect: the version compare-and-swap expects
+ * @ts: out: the commit timestamp
+ */
+struct kvs_write {
+	struct kvs_version *v;
+	unsigned int mode;
+	u64 expect;
+	u64 ts;
+};
+
+/* Check @w's condition against locked @r and install @w->v. */
+static int kvs_write_locked(struct kvs_table *t, struct kvs_record *r,
+			    struct kvs_write *w)
+{
+	bool present = kvs_record_present_locked(r);
+	u64 cur = kvs_record_version_locked(r);
+	int ret = 0;
+
+	if (w->v->tombstone) {
+		if (!present)
+			ret = -ENOENT;
+		else if (w->mode == KVS_DEL_CAS && cur != w->expect)
+			ret = -EAGAIN;
+	} else if ((w->mode == KVS_PUT_INSERT && present) ||
+		   (w->mode == KVS_PUT_CAS && !w->expect && present)) {
+		ret = -EEXIST;
+	} else if (w->mode == KVS_PUT_REPLACE && !present) {
+		ret = -ENOENT;
+	} else if (w->mode == KVS_PUT_CAS && w->expect && cur != w->expect) {
+		ret = present ? -EAGAIN : -ENOENT;
+	} else if (!present && kvs_mem_charge(&t->entries, 1)) {
+		ret = -ENOSPC;
+	}
+	if (ret) {
+		/* A record this write created stays empty: gc removes it. */
+		if (!kvs_rcu_access_pointer(r->newest))
+			kvs_record_queue_gc_locked(t, r);
+		return ret;
+	}
+	w->ts = kvs_record_install_locked(t, r, w->v);
+	if (w->v->tombstone)
+		kvs_mem_uncharge(&t->entries, 1);
+	return 0;
+}
+
+/*
+ * Find the record of @key (creating it if @create), lock it and apply @w.
+ * The caller is in an RCU read section, which this may leave and re-enter
+ * to allocate a record.
+ */
+static int kvs_write_one(struct kvs_table *t, const void *key, u32 klen,
+			 bool create, struct kvs_write *w, kvs_gfp_t gfp)
+	__must_hold(RCU)
+{
+	struct kvs_record *r, *fresh = NULL;
+	struct kvs_hnode *old;
+	int ret;
+
+	for (;;) {
+		r = kvs_record_find(t, key, klen);
+		if (!r && fresh) {
+			/*
+			 * Locked while it enters both indexes, so that whoever
+			 * finds it in one (and must lock it to act) finds it
+			 * in both.
+			 */
+			kvs_spin_lock_bh(&fresh->lock);
+			if (!kvs_hash_insert(&t->hash, &fresh->hnode, &old)) {
+				if (kvs_table_ordered(t))
+					KVS_WARN_ON_ONCE(kvs_skl_insert(&t->skl, &fresh->snode,
+									NULL));
+				ret = kvs_write_locked(t, fresh, w);
+				kvs_spin_unlock_bh(&fresh->lock);
+				return ret;
+			}
+			kvs_spin_unlock_bh(&fresh->lock);
+			r = container_of(old, struct kvs_record, hnode);
+		}
+		if (!r && !create) {
+			ret = -ENOENT;
+			break;
+		}
+		if (!r) {
+			/* Allocate outside the read section: it may sleep. */
+			kvs_rcu_read_unlock();
+			fresh = kvs_record_alloc(t, key, klen, gfp, &ret);
+			kvs_rcu_read_lock();
+			if (!fresh)
+				break;
+			continue;
+		}
+		kvs_spin_lock_bh(&r->lock);
+		if (!r->unlinked) {
+			ret = kvs_write_locked(t, r, w);
+			kvs_spin_unlock_bh(&r->lock);
+			break;
+		}
+		/* Reclaimed under us: its key is being removed; look again. */
+		kvs_spin_unlock_bh(&r->lock);
+		kvs_cpu_relax();
+	}
+	if (fresh)
+		kvs_record_free(t, fresh, false);
+	return ret;
+}
+
+/* Run @w on @key; on success wait until everyone sees it. */
+static int kvs_write(struct kvs_table *t, const void *key, u32 klen,
+		     bool create, struct kvs_write *w, kvs_gfp_t gfp)
+{
+	int ret;
+
+	kvs_rcu_read_lock();
+	ret = kvs_write_one(t, key, klen, create, w, gfp);
+	kvs_rcu_read_unlock();
+	if (ret) {
+		kvs_version_free_now(t, w->v);
+		/* Refused writes may have left an empty record behind. */
+		if (ret != -ENOMEM)
+			kvs_work_queue(&t->store->gc_work);
+		return ret;
+	}
+	if (w->v->tombstone)
+		kvs_work_queue(&t->store->gc_work);
+	kvs_clock_wait_visible(&t->store->clock, w->ts);
+	return 0;
+}
+
+/**
+ * kvs_put() - write one key, outside a transaction
+ * @t: the table
+ * @key: the key, 1..max_key_size bytes
+ * @klen: its length
+ * @val: the value; may be NULL if @vlen is 0
+ * @vlen: its length, 0..max_value_size
+ * @mode: KVS_PUT_UPSERT, _INSERT (only if absent), _REPLACE (only if
+ *	  present) or _CAS (only if the key's version is @expect; 0 means
+ *	  "only if absent")
+ * @expect: for KVS_PUT_CAS
+ * @version: out, may be NULL: the new version
+ * @gfp: KVS_GFP_KERNEL in process context, KVS_GFP_ATOMIC in softirq
+ *
+ * When it returns, every reader sees the new value (or a later one).
+ *
+ * Context: process context (may sleep with KVS_GFP_KERNEL) or softirq
+ * context with KVS_GFP_ATOMIC; not hardirq. Takes the record's lock (_bh).
+ * Return: 0; -EEXIST, -ENOENT or -EAGAIN (version mismatch) when @mode's
+ * condition fails; -ENOSPC if the table or the store is full; -ENOMEM;
+ * -EINVAL for an empty or NULL key, a NULL value with a length, an unknown
+ * mode or gfp; -E2BIG for a key or value longer than the table allows.
+ * On any error nothing changed.
+ */
+int kvs_put(struct kvs_table *t, const void *key, u32 klen, const void *val,
+	    u32 vlen, unsigned int mode, u64 expect, u64 *version,
+	    kvs_gfp_t gfp)
+{
+	struct kvs_write w = { .mode = mode, .expect = expect };
+	int ret;
+
+	ret = kvs_check_key(t, key, klen);
+	if (ret)
+		return ret;
+	if (mode >= KVS_PUT_MODES || (!val && vlen) || kvs_check_gfp(gfp))
+		return -EINVAL;
+	if (vlen > t->params.max_value_size)
+		return -E2BIG;
+
+	w.v = kvs_version_alloc(t, val, vlen, false, gfp, &ret);
+	if (!w.v)
+		return ret;
+	ret = kvs_write(t, key, klen, mode != KVS_PUT_REPLACE &&
+			!(mode == KVS_PUT_CAS && expect), &w, gfp);
+	if (!ret && version)
+		*version = w.ts;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kvs_put);
+
+/**
+ * kvs_delete() - delete one key, outside a transaction
+ * @t: the table
+ * @key: the key
+ * @klen: its length
+ * @mode: KVS_DEL_ANY, or KVS_DEL_CAS: only if the key's version is @expect
+ * @expect: for KVS_DEL_CAS
+ * @gfp: KVS_GFP_KERNEL in process context, KVS_GFP_ATOMIC in softirq
+ *
+ * The key's memory is reclaimed once no snapshot can see it.
+ *
+ * Context: as kvs_put().
+ * Return: 0; -ENOENT if the key is absent; -EAGAIN on a version mismatch;
+ * -ENOSPC or -ENOMEM if the deletion marker cannot be allocated; -EINVAL or
+ * -E2BIG for a bad key, mode or gfp. On any error nothing changed.
+ */
+int kvs_delete(struct kvs_table *t, const void *key, u32 klen,
+	       unsigned int mode, u64 expect, kvs_gfp_t gfp)
+{
+	struct kvs_write w = { .mode = mode, .expect = expect };
+	int ret;
+
+	ret = kvs_check_key(t, key, klen);
+	if (ret)
+		return ret;
+	if ((mode != KVS_DEL_ANY && mode != KVS_DEL_CAS) || kvs_check_gfp(gfp))
+		return -EINVAL;
+
+	w.v = kvs_version_alloc(t, NULL, 0, true, gfp, &ret);
+	if (!w.v)
+		return ret;
+	return kvs_write(t, key, klen, false, &w, gfp);
+}
+EXPORT_SYMBOL_GPL(kvs_delete);
+
+/* ------------------------------------------------------------------------ */
+/* Snapshots and reclamation                                                */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * kvs_snapshot_begin() - take and register a snapshot
+ * @s: the store
+ * @snap: caller-provided, registered until kvs_snapshot_end()
+ *
+ * Reclamation keeps every version the snapshot can see until it ends.
+ *
+ * Context: process or softirq context; takes store->snap_lock (_bh).
+ * Return: the snapshot's timestamp.
+ */
+u64 kvs_snapshot_begin(struct kvs_store *s, struct kvs_snapshot *snap)
+{
+	kvs_spin_lock_bh(&s->snap_lock);
+	/* Read under the lock: the gc's horizon cannot miss it. */
+	snap->ts = kvs_clock_visible(&s->clock);
+	snap->next = s->snapshots;
+	if (snap->next)
+		snap->next->prev = &snap->next;
+	snap->prev = &s->snapshots;
+	s->snapshots = snap;
+	kvs_spin_unlock_bh(&s->snap_lock);
+	return snap->ts;
+}
+EXPORT_SYMBOL_GPL(kvs_snapshot_begin);
+
+/**
+ * kvs_snapshot_end() - unregister a snapshot
+ * @s: the store
+ * @snap: a snapshot from kvs_snapshot_begin()
+ *
+ * Context: process or softirq context; takes store->snap_lock (_bh).
+ */
+void kvs_snapshot_end(struct kvs_store *s, struct kvs_snapshot *snap)
+{
+	kvs_spin_lock_bh(&s->snap_lock);
+	*snap->prev = snap->next;
+	if (snap->next)
+		snap->next->prev = snap->prev;
+	kvs_spin_unlock_bh(&s->snap_lock);
+	kvs_work_queue(&s->gc_work);
+}
+EXPORT_SYMBOL_GPL(kvs_snapshot_end);
+
+/*
+ * Read what readers may read: the visible watermark and the registered
+ * snapshots, newest first, in one critical section (a snapshot registered
+ * later reads visible later, so it is at or above @view->present). @buf
+ * has room for @cap snapshots. Return: 0, or the number of snapshots if
+ * they do not fit.
+ */
+static unsigned int kvs_store_read_view(struct kvs_store *s,
+					struct kvs_gc_view *view, u64 *buf,
+					unsigned int cap)
+{
+	struct kvs_snapshot *snap;
+	unsigned int n = 0, i, j;
+
+	kvs_spin_lock_bh(&s->snap_lock);
+	for (snap = s->snapshots; snap; snap = snap->next)
+		n++;
+	if (n > cap) {
+		kvs_spin_unlock_bh(&s->snap_lock);
+		return n;
+	}
+	view->present = kvs_clock_visible(&s->clock);
+	for (i = 0, snap = s->snapshots; snap; snap = snap->next)
+		buf[i++] = snap->ts;
+	kvs_spin_unlock_bh(&s->snap_lock);
+
+	/* Newest first (insertion sort: the list is mostly in that order). */
+	for (i = 1; i < n; i++) {
+		u64 x = buf[i];
+
+		for (j = i; j && buf[j - 1] < x; j--)
+			buf[j] = buf[j - 1];
+		buf[j] = x;
+	}
+	view->snaps = buf;
+	view->nsnaps = n;
+	return 0;
+}
+
+/* Drain one table's gc list; requeue what must wait. */
+static void kvs_table_gc(struct kvs_table *t, const struct kvs_gc_view *view)
+{
+	struct kvs_record *list, *r, *next;
+	struct kvs_version *newest;
+
+	kvs_spin_lock_bh(&t->gc_lock);
+	list = t->gc_head;
+	t->gc_head = NULL;
+	kvs_spin_unlock_bh(&t->gc_lock);
+
+	for (r = list; r; r = next) {
+		next = r->gc_next;
+		kvs_spin_lock_bh(&r->lock);
+		r->queued = false;
+		kvs_record_prune_locked(t, r, view);
+		newest = kvs_rcu_dereference_protected(r->newest, true);
+		/* Empty (a failed create), or deleted and seen so by all. */
+		if (!newest || (newest->tombstone && newest->ts <= view->present &&
+				!kvs_rcu_access_pointer(newest->older))) {
+			kvs_record_unlink_locked(t, r);
+			kvs_spin_unlock_bh(&r->lock);
+			kvs_record_free(t, r, true);
+			continue;
+		}
+		if (newest->tombstone || kvs_rcu_access_pointer(newest->older))
+			kvs_record_queue_gc_locked(t, r);
+		kvs_spin_unlock_bh(&r->lock);
+		kvs_cond_resched();
+	}
+}
+
+/* Free tables whose last reference is gone; see kvs_table_put(). */
+static void kvs_store_free_dead_tables(struct kvs_store *s,
+				       struct kvs_table *list);
+
+static void __kvs_store_gc(struct kvs_store *s)
+{
+	struct kvs_table *dead, *t, **tabs = NULL;
+	unsigned int n = 0, i, cap = 16;
+	struct kvs_gc_view view;
+	u64 *snaps, h;
+
+	kvs_spin_lock_bh(&s->snap_lock);
+	dead = s->dead_tables;
+	s->dead_tables = NULL;
+	kvs_spin_unlock_bh(&s->snap_lock);
+
+	for (;;) {
+		snaps = kvs_alloc(sizeof(*snaps) * cap, KVS_GFP_KERNEL);
+		n = snaps ? kvs_store_read_view(s, &view, snaps, cap) : 0;
+		if (!n)
+			break;
+		kvs_free(snaps);
+		cap = n + 16;
+	}
+	/*
+	 * Readers that might read below the view finish first (DOC:
+	 * Reclamation), and so do lookups that found a dead table by name.
+	 */
+	kvs_synchronize_rcu();
+	kvs_store_free_dead_tables(s, dead);
+	if (!snaps)
+		return;		/* no memory: the lists wait for the next run */
+	h = view.nsnaps ? min(view.present, view.snaps[view.nsnaps - 1]) :
+			  view.present;
+	if ((u64)kvs_atomic64_read(&s->safe_horizon) < h)
+		kvs_atomic64_set(&s->safe_horizon, (s64)h);
+
+	/* Tables are few and DDL is rare: take references, then work. */
+	kvs_mutex_lock(&s->ddl_mutex);
+	if (s->ntables)
+		tabs = kvs_alloc(sizeof(*tabs) * s->ntables, KVS_GFP_KERNEL);
+	for (t = s->tables; tabs && t; t = t->next_table) {
+		kvs_atomic_inc(&t->refs);
+		tabs[n++] = t;
+	}
+	kvs_mutex_unlock(&s->ddl_mutex);
+	for (i = 0; i < n; i++) {
+		kvs_table_gc(tabs[i], &view);
+		kvs_table_put(tabs[i]);
+	}
+	kvs_free(tabs);
+	kvs_free(snaps);
+}
+
+static void kvs_store_gc_fn(struct kvs_work *w)
+{
+	struct kvs_store *s = container_of(w, struct kvs_store, gc_work);
+
+	/* kvs_store_destroy() does the last runs itself. */
+	if (!kvs_atomic_read(&s->dying))
+		__kvs_store_gc(s);
+}
+
+/**
+ * kvs_store_gc_sync() - run reclamation now and wait for it
+ * @s: the store
+ *
+ * For tests and for teardown: afterwards every version older than what the
+ * oldest snapshot (or the present) sees is unlinked.
+ *
+ * Context: process context; may sleep. Not from the gc work itself.
+ */
+void kvs_store_gc_sync(struct kvs_store *s)
+{
+	kvs_work_flush(&s->gc_work);
+	/* Twice: the first run's horizon becomes the safe one for the second. */
+	__kvs_store_gc(s);
+	__kvs_store_gc(s);
+}
+EXPORT_SYMBOL_GPL(kvs_store_gc_sync);
+
+/* ------------------------------------------------------------------------ */
+/* Tables                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static const void *kvs_table_hkey(const struct kvs_hnode *n, u32 *len)
+{
+	const struct kvs_table *t = container_of(n, struct kvs_table, hnode);
+
+	*len = t->name_len;
+	return t->name;
+}
+
+static void kvs_record_hfree(struct kvs_hnode *n, void *arg)
+{
+	kvs_record_free(arg, container_of(n, struct kvs_record, hnode), false);
+}
+
+static void kvs_table_free(struct kvs_store *s, struct kvs_table *t)
+{
+	/* Records are in both indexes: they are freed through the hash. */
+	if (kvs_table_ordered(t))
+		kvs_skl_destroy(&t->skl, NULL, NULL);
+	kvs_hash_destroy(&t->hash, kvs_record_hfree, t);
+	KVS_WARN_ON_ONCE(kvs_atomic64_read(&t->records));
+	KVS_WARN_ON_ONCE(kvs_mem_used(&t->mem));
+	kvs_mem_uncharge(&s->mem, sizeof(*t));
+	kvs_free(t);
+}
+
+static void kvs_store_free_dead_tables(struct kvs_store *s,
+				       struct kvs_table *list)
+{
+	struct kvs_table *t;
+
+	while (list) {
+		t = list;
+		list = t->next_table;
+		kvs_table_free(s, t);
+	}
+}
+
+/* A name: 1..KVS_NAME_MAX of [A-Za-z0-9_.-], not starting with a dot. */
+static int kvs_check_name(const char *name, u32 *lenp)
+{
+	u32 len;
+
+	if (!name)
+		return -EINVAL;
+	for (len = 0; len <= KVS_NAME_MAX && name[len]; len++) {
+		char c = name[len];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		      (c == '.' && len)))
+			return -EINVAL;
+	}
+	if (!len)
+		return -EINVAL;
+	if (len > KVS_NAME_MAX)
+		return -ENAMETOOLONG;
+	*lenp = len;
+	return 0;
+}
+
+static int kvs_check_params(const struct kvs_store *s,
+			    const struct kvs_table_params *p)
+{
+	if (p->max_key_size < 1 || p->max_key_size > s->max_key_size ||
+	    p->max_value_size > s->max_value_size)
+		return -EINVAL;
+	if (p->flags & ~KVS_TABLE_FLAGS)
+		return -EINVAL;
+	if (p->durability > KVS_DUR_SYNC || p->mode & ~0777u)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * kvs_table_create() - create a named table
+ * @s: the store
+ * @name: 1..KVS_NAME_MAX characters of [A-Za-z0-9_.-], not starting with '.'
+ * @p: its parameters, checked against the store's limits
+ * @tp: out, may be NULL: a reference to the new table, for kvs_table_put()
+ *
+ * Context: process context; may sleep. Takes the store's DDL mutex.
+ * Return: 0; -EEXIST if a table of that name exists; -EINVAL for a bad name
+ * or parameter; -ENAMETOOLONG; -ENOSPC if the store's memory is full;
+ * -ENOMEM.
+ */
+int kvs_table_create(struct kvs_store *s, const char *name,
+		     const struct kvs_table_params *p, struct kvs_table **tp)
+{
+	struct kvs_hash_params hp = { .key = kvs_record_hkey };
+	struct kvs_skl_params sp = {
+		.node_offset = offsetof(struct kvs_record, snode),
+		.key = kvs_record_skey,
+	};
+	struct kvs_hnode *old;
+	struct kvs_table *t;
+	u32 len;
+	int ret;
+
+	kvs_might_sleep();
+	ret = kvs_check_name(name, &len);
+	if (!ret)
+		ret = kvs_check_params(s, p);
+	if (ret)
+		return ret;
+	if (kvs_mem_charge(&s->mem, sizeof(*t)))
+		return -ENOSPC;
+	t = kvs_zalloc(sizeof(*t), KVS_GFP_KERNEL);
+	if (!t) {
+		ret = -ENOMEM;
+		goto out_uncharge;
+	}
+	memcpy(t->name, name, len);
+	t->name_len = len;
+	t->params = *p;
+	t->store = s;
+	kvs_atomic_set(&t->refs, 1);	/* the store's */
+	kvs_mem_account_init(&t->mem, p->max_bytes, &s->mem);
+	kvs_mem_account_init(&t->entries, p->max_entries, NULL);
+	kvs_spin_lock_init(&t->gc_lock);
+	ret = kvs_hash_init(&t->hash, &hp, KVS_GFP_KERNEL);
+	if (ret)
+		goto out_free;
+	if (p->flags & KVS_TABLE_ORDERED) {
+		ret = kvs_skl_init(&t->skl, &sp, KVS_GFP_KERNEL);
+		if (ret)
+			goto out_hash;
+	}
+
+	kvs_mutex_lock(&s->ddl_mutex);
+	t->id = ++s->next_table_id;
+	kvs_rcu_read_lock();
+	ret = kvs_hash_insert(&s->names, &t->hnode, &old);
+	kvs_rcu_read_unlock();
+	if (ret) {
+		kvs_mutex_unlock(&s->ddl_mutex);
+		goto out_skl;
+	}
+	t->next_table = s->tables;
+	s->tables = t;
+	s->ntables++;
+	if (tp) {
+		kvs_atomic_inc(&t->refs);
+		*tp = t;
+	}
+	kvs_mutex_unlock(&s->ddl_mutex);
+	return 0;
+
+out_skl:
+	if (p->flags & KVS_TABLE_ORDERED)
+		kvs_skl_destroy(&t->skl, NULL, NULL);
+out_hash:
+	kvs_hash_destroy(&t->hash, NULL, NULL);
+out_free:
+	kvs_free(t);
+out_uncharge:
+	kvs_mem_uncharge(&s->mem, sizeof(*t));
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kvs_table_create);
+
+/* Unlink @t from the store's name index and list; put the store's ref. */
+static void kvs_table_unlink_locked(struct kvs_store *s, struct kvs_table *t)
+{
+	struct kvs_table **pp;
+
+	kvs_mutex_assert_held(&s->ddl_mutex);
+	kvs_atomic_set(&t->dropped, 1);
+	KVS_WARN_ON_ONCE(kvs_hash_remove(&s->names, &t->hnode));
+	for (pp = &s->tables; *pp; pp = &(*pp)->next_table) {
+		if (*pp == t) {
+			*pp = t->next_table;
+			break;
+		}
+	}
+	s->ntables--;
+	kvs_table_put(t);
+}
+
+/**
+ * kvs_table_drop() - remove a table and, once unused, free it and its data
+ * @s: the store
+ * @name: the table's name
+ *
+ * Lookups by name fail at once; holders of a reference keep a working
+ * table until they put it; then its memory is reclaimed in the background.
+ *
+ * Context: process context; may sleep. Takes the store's DDL mutex.
+ * Return: 0; -ENOENT if there is no such table; -EINVAL for a bad name.
+ */
+int kvs_table_drop(struct kvs_store *s, const char *name)
+{
+	struct kvs_hnode *n;
+	struct kvs_table *t;
+	int ret = -ENOENT;
+	u32 len;
+
+	kvs_might_sleep();
+	if (kvs_check_name(name, &len))
+		return -EINVAL;
+	kvs_mutex_lock(&s->ddl_mutex);
+	kvs_rcu_read_lock();
+	n = kvs_hash_lookup(&s->names, name, len,
+			    kvs_hash_keyhash(&s->names, name, len));
+	kvs_rcu_read_unlock();
+	if (n) {
+		t = container_of(n, struct kvs_table, hnode);
+		kvs_table_unlink_locked(s, t);
+		ret = 0;
+	}
+	kvs_mutex_unlock(&s->ddl_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kvs_table_drop);
+
+/**
+ * kvs_table_get() - find a table by name and take a reference
+ * @s: the store
+ * @name: the table's name
+ *
+ * Context: any context, hardirq included; lock-free.
+ * Return: the table, to be released with kvs_table_put(); NULL if there is
+ * no such table (or the name is invalid).
+ */
+struct kvs_table *kvs_table_get(struct kvs_store *s, const char *name)
+{
+	struct kvs_hnode *n;
+	struct kvs_table *t = NULL;
+	u32 len;
+	int refs;
+
+	if (kvs_check_name(name, &len))
+		return NULL;
+	kvs_rcu_read_lock();
+	n = kvs_hash_lookup(&s->names, name, len,
+			    kvs_hash_keyhash(&s->names, name, len));
+	if (n) {
+		t = container_of(n, struct kvs_table, hnode);
+		refs = kvs_atomic_read(&t->refs);
+		do {
+			if (!refs || kvs_atomic_read(&t->dropped)) {
+				t = NULL;
+				break;
+			}
+		} while (!kvs_atomic_try_cmpxchg(&t->refs, &refs, refs + 1));
+	}
+	kvs_rcu_read_unlock();
+	return t;
+}
+EXPORT_SYMBOL_GPL(kvs_table_get);
+
+/**
+ * kvs_table_put() - release a reference to a table
+ * @t: the table
+ *
+ * The last reference of a dropped table hands it to the store's gc work,
+ * which frees it after a grace period.
+ *
+ * Context: any context except hardirq; takes store->snap_lock (_bh) on the
+ * last reference.
+ */
+void kvs_table_put(struct kvs_table *t)
+{
+	struct kvs_store *s = t->store;
+
+	if (!kvs_atomic_dec_and_test(&t->refs))
+		return;
+	kvs_spin_lock_bh(&s->snap_lock);
+	t->next_table = s->dead_tables;
+	s->dead_tables = t;
+	kvs_spin_unlock_bh(&s->snap_lock);
+	kvs_work_queue(&s->gc_work);
+}
+EXPORT_SYMBOL_GPL(kvs_table_put);
+
+/**
+ * kvs_table_get_stats() - counters of a table
+ * @t: the table
+ * @st: out
+ *
+ * Context: any.
+ */
+void kvs_table_get_stats(struct kvs_table *t, struct kvs_table_stats *st)
+{
+	st->entries = kvs_mem_used(&t->entries);
+	st->bytes = kvs_mem_used(&t->mem);
+	st->records = (u64)kvs_atomic64_read(&t->records);
+	st->retained_versions = (u64)kvs_atomic64_read(&t->retained);
+}
+EXPORT_SYMBOL_GPL(kvs_table_get_stats);
+
+/* ------------------------------------------------------------------------ */
+/* The store                                                                */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * kvs_store_init() - set up an empty store
+ * @s: the store
+ * @max_bytes: memory limit of all its tables together; 0 for none
+ * @max_key_size: bound of every table's keys, 1..KVS_KEY_MAX
+ * @max_value_size: bound of every table's values, ..KVS_VALUE_MAX
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -EINVAL for bad bounds, or -ENOMEM.
+ */
+int kvs_store_init(struct kvs_store *s, u64 max_bytes, u32 max_key_size,
+		   u32 max_value_size)
+{
+	struct kvs_hash_params hp = { .key = kvs_table_hkey, .min_buckets = 16 };
+	int ret;
+
+	kvs_might_sleep();
+	if (!max_key_size || max_key_size > KVS_KEY_MAX ||
+	    max_value_size > KVS_VALUE_MAX)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	s->max_key_size = max_key_size;
+	s->max_value_size = max_value_size;
+	kvs_mem_account_init(&s->mem, max_bytes, NULL);
+	kvs_mutex_init(&s->ddl_mutex);
+	kvs_spin_lock_init(&s->snap_lock);
+	kvs_work_init(&s->gc_work, kvs_store_gc_fn);
+	ret = kvs_clock_init(&s->clock, KVS_GFP_KERNEL);
+	if (ret)
+		goto out_mutex;
+	ret = kvs_hash_init(&s->names, &hp, KVS_GFP_KERNEL);
+	if (ret)
+		goto out_clock;
+	return 0;
+
+out_clock:
+	kvs_clock_destroy(&s->clock);
+out_mutex:
+	kvs_mutex_destroy(&s->ddl_mutex);
+	return ret;
+}
+
+/**
+ * kvs_store_destroy() - drop every table and free the store
+ * @s: the store; nobody may use it any more, and every table reference
+ *     taken with kvs_table_get() or kvs_table_create() must have been put
+ *
+ * Context: process context; may sleep.
+ */
+void kvs_store_destroy(struct kvs_store *s)
+{
+	/*
+	 * Stop the gc work: a run that started before @dying may queue one
+	 * more, which sees @dying and does nothing.
+	 */
+	kvs_atomic_set(&s->dying, 1);
+	kvs_work_cancel_sync(&s->gc_work);
+	kvs_work_cancel_sync(&s->gc_work);
+
+	kvs_mutex_lock(&s->ddl_mutex);
+	while (s->tables)
+		kvs_table_unlink_locked(s, s->tables);
+	kvs_mutex_unlock(&s->ddl_mutex);
+	__kvs_store_gc(s);
+	kvs_work_cancel_sync(&s->gc_work);
+	KVS_WARN_ON_ONCE(s->dead_tables || s->snapshots);
+	kvs_hash_destroy(&s->names, NULL, NULL);
+	kvs_clock_destroy(&s->clock);
+	kvs_mutex_destroy(&s->ddl_mutex);
+	KVS_WARN_ON_ONCE(kvs_mem_used(&s->mem));
+}

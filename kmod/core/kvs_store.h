@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvs_store.h - the engine's API: a store of named tables of byte-string
+ * keys and values, versioned (MVCC) records, point reads and writes.
+ * See README.md beside this file for the design; kvs_store.c's DOC
+ * comments hold the locking and reclamation rules.
+ */
+#ifndef _KVS_STORE_H
+#define _KVS_STORE_H
+
+#include "kvs_platform.h"
+/* The API other modules see: modes, flags, parameters, prototypes. */
+#include "../../include/linux/kvstore.h"
+#include "kvs_clock.h"
+#include "kvs_hash.h"
+#include "kvs_skiplist.h"
+
+#define KVS_KEY_MAX		4096	/* no table takes longer keys */
+#define KVS_VALUE_MAX		(16U << 20)
+
+#define KVS_TABLE_FLAGS		KVS_TABLE_ORDERED
+#define KVS_PUT_MODES		4
+
+/**
+ * struct kvs_version - one immutable value of a key
+ * @older: the previous version (RCU), or NULL
+ * @ts: commit timestamp; also the version number compare-and-swap checks
+ * @vlen: bytes in @value
+ * @tombstone: the key was deleted by this commit
+ * @rcu: deferred free
+ * @value: the value
+ */
+struct kvs_version {
+	struct kvs_version __rcu *older;
+	u64 ts;
+	u32 vlen;
+	u32 tombstone;
+	struct kvs_rcu_head rcu;
+	u8 value[];
+};
+
+struct kvs_table;
+
+/**
+ * struct kvs_record - a key of a table and its versions, newest first
+ * @hnode: in the table's hash index
+ * @newest: the version chain (RCU)
+ * @lock: serializes writers of this key (see DOC: Locking)
+ * @gc_next: in the table's list of records to reclaim from, under its lock
+ * @queued: on that list
+ * @unlinked: removed from the indexes; a writer that finds it retries
+ * @klen: key length
+ * @key: the key bytes, inside this allocation
+ * @rcu: deferred free
+ * @size: bytes charged for this allocation
+ * @snode: in the ordered index, if the table has one; must be last
+ */
+struct kvs_record {
+	struct kvs_hnode hnode;
+	struct kvs_version __rcu *newest;
+	kvs_spinlock_t lock;
+	struct kvs_record *gc_next;
+	bool queued;
+	bool unlinked;
+	u32 klen;
+	const u8 *key;
+	struct kvs_rcu_head rcu;
+	u32 size;
+	struct kvs_snode snode;
+};
+
+/**
+ * struct kvs_store - a set of tables sharing a clock and a memory limit
+ * @clock: commit timestamps and the visible watermark
+ * @mem: bytes used by every table (limit: the store's)
+ * @ddl_mutex: serializes table create and drop
+ * @names: tables by name (RCU lookups)
+ * @tables: every table, linked by next_table, under @ddl_mutex
+ * @ntables: how many
+ * @next_table_id: ids order tables for transactions' lock order
+ * @max_key_size: the bound every table's keys live within
+ * @max_value_size: likewise for values
+ * @snap_lock: protects @snapshots and @dead_tables
+ * @snapshots: registered snapshots (struct kvs_snapshot)
+ * @dead_tables: tables whose last reference is gone, for @gc_work to free
+ * @safe_horizon: versions older than what this timestamp sees are garbage;
+ *		  it was read at least one grace period ago (DOC: Reclamation)
+ * @gc_work: reclamation of old versions and deleted records
+ * @dying: kvs_store_destroy() has begun: @gc_work does nothing
+ */
+struct kvs_store {
+	struct kvs_clock clock;
+	struct kvs_mem_account mem;
+	kvs_mutex_t ddl_mutex;
+	struct kvs_hash names;
+	struct kvs_table *tables;
+	unsigned int ntables;
+	u64 next_table_id;
+	u32 max_key_size;
+	u32 max_value_size;
+	kvs_spinlock_t snap_lock;
+	struct kvs_snapshot *snapshots;
+	struct kvs_table *dead_tables;
+	kvs_atomic64_t safe_horizon;
+	struct kvs_work gc_work;
+	kvs_atomic_t dying;
+};
+
+/**
+ * struct kvs_snapshot - a registered snapshot that reclamation must respect
+ * @ts: the snapshot's timestamp
+ * @next: in the store's list
+ * @prev: likewise
+ */
+struct kvs_snapshot {
+	u64 ts;
+	struct kvs_snapshot *next;
+	struct kvs_snapshot **prev;
+};
+
+/**
+ * struct kvs_table - a named table
+ * @hnode: in the store's name index
+ * @name: NUL-terminated
+ * @name_len: strlen(@name)
+ * @id: unique in the store, increasing
+ * @params: as created
+ * @store: the store
+ * @refs: references; the last put frees the table
+ * @dropped: unlinked from the store: new lookups fail
+ * @hash: the hash index of records
+ * @skl: the ordered index, if KVS_TABLE_ORDERED
+ * @mem: bytes charged (limit @params.max_bytes, parent the store's)
+ * @entries: keys present (limit @params.max_entries)
+ * @records: records allocated
+ * @retained: old versions linked behind newer ones
+ * @gc_lock: protects @gc_head
+ * @gc_head: records that hold reclaimable versions or a tombstone
+ * @next_table: in the store's list, then in its dead list
+ */
+struct kvs_table {
+	struct kvs_hnode hnode;
+	char name[KVS_NAME_MAX + 1];
+	u32 name_len;
+	u64 id;
+	struct kvs_table_params params;
+	struct kvs_store *store;
+	kvs_atomic_t refs;
+	kvs_atomic_t dropped;
+	struct kvs_hash hash;
+	struct kvs_skl skl;
+	struct kvs_mem_account mem;
+	struct kvs_mem_account entries;
+	kvs_atomic64_t records;
+	kvs_atomic64_t retained;
+	kvs_spinlock_t gc_lock;
+	struct kvs_record *gc_head;
+	struct kvs_table *next_table;
+};
+
+int __must_check kvs_store_init(struct kvs_store *s, u64 max_bytes,
+				u32 max_key_size, u32 max_value_size);
+void kvs_store_destroy(struct kvs_store *s);
+void kvs_store_gc_sync(struct kvs_store *s);
+
+u64 kvs_snapshot_begin(struct kvs_store *s, struct kvs_snapshot *snap);
+void kvs_snapshot_end(struct kvs_store *s, struct kvs_snapshot *snap);
+
+#endif /* _KVS_STORE_H */
