@@ -45,9 +45,17 @@ static u64 ctx_check(u32 key, u32 gen)
 	return (u64)key * 1000003 + gen;
 }
 
+static atomic_t ctx_seq;
+
 static void ctx_read_one(int ctx)
 {
-	u32 k = get_random_u32() % CTX_KEYS, vlen;
+	/*
+	 * Not get_random_u32(): on PREEMPT_RT it takes a sleeping lock, and
+	 * this runs in hardirq context too. A multiplicative hash of a
+	 * counter spreads the keys well enough.
+	 */
+	u32 k = ((u32)atomic_inc_return(&ctx_seq) * 2654435761u) % CTX_KEYS;
+	u32 vlen;
 	const struct ctx_val *p;
 	struct ctx_val v;
 	bool ok;
