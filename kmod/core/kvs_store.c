@@ -40,24 +40,38 @@ static size_t kvs_version_size(u32 vlen)
 	return sizeof(struct kvs_version) + vlen;
 }
 
-static struct kvs_version *kvs_version_alloc(struct kvs_table *t,
-					     const void *val, u32 vlen,
-					     bool tombstone, kvs_gfp_t gfp,
-					     int *err)
+/*
+ * Charge @size bytes to @t (and so to its store), then allocate them.
+ * Return: the memory, or NULL with *@err -ENOSPC (over a limit, nothing
+ * charged) or -ENOMEM.
+ */
+static void *kvs_table_alloc(struct kvs_table *t, size_t size, bool zero,
+			     kvs_gfp_t gfp, int *err)
 {
-	size_t size = kvs_version_size(vlen);
-	struct kvs_version *v;
+	void *p;
 
 	if (kvs_mem_charge(&t->mem, size)) {
 		*err = -ENOSPC;
 		return NULL;
 	}
-	v = kvs_alloc(size, gfp);
-	if (!v) {
+	p = zero ? kvs_zalloc(size, gfp) : kvs_alloc(size, gfp);
+	if (!p) {
 		kvs_mem_uncharge(&t->mem, size);
 		*err = -ENOMEM;
-		return NULL;
 	}
+	return p;
+}
+
+static struct kvs_version *kvs_version_alloc(struct kvs_table *t,
+					     const void *val, u32 vlen,
+					     bool tombstone, kvs_gfp_t gfp,
+					     int *err)
+{
+	struct kvs_version *v;
+
+	v = kvs_table_alloc(t, kvs_version_size(vlen), false, gfp, err);
+	if (!v)
+		return NULL;
 	KVS_RCU_INIT_POINTER(v->older, NULL);
 	v->ts = 0;
 	v->vlen = vlen;
@@ -125,16 +139,9 @@ static struct kvs_record *kvs_record_alloc(struct kvs_table *t,
 		base = sizeof(*r);
 	}
 	size = base + klen;
-	if (kvs_mem_charge(&t->mem, size)) {
-		*err = -ENOSPC;
+	r = kvs_table_alloc(t, size, true, gfp, err);
+	if (!r)
 		return NULL;
-	}
-	r = kvs_zalloc(size, gfp);
-	if (!r) {
-		kvs_mem_uncharge(&t->mem, size);
-		*err = -ENOMEM;
-		return NULL;
-	}
 	kvs_spin_lock_init(&r->lock);
 	r->klen = klen;
 	memcpy((u8 *)r + base, key, klen);
