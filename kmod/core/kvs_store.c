@@ -136,7 +136,8 @@ static struct kvs_record *kvs_record_alloc(struct kvs_table *t,
 		height = kvs_skl_random_height(&t->skl);
 		base = KVS_SKL_OBJ_SIZE(struct kvs_record, snode, height);
 	} else {
-		base = sizeof(*r);
+		/* No ordered index: no skiplist node, the key follows. */
+		base = offsetof(struct kvs_record, snode);
 	}
 	size = base + klen;
 	r = kvs_table_alloc(t, size, true, gfp, err);
@@ -485,7 +486,7 @@ static int kvs_write_one(struct kvs_table *t, const void *key, u32 klen,
 {
 	struct kvs_record *r, *fresh = NULL;
 	struct kvs_hnode *old;
-	int ret;
+	int ret = 0;
 
 	for (;;) {
 		r = kvs_record_find(t, key, klen);

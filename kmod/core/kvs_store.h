@@ -53,7 +53,8 @@ struct kvs_table;
  * @key: the key bytes, inside this allocation
  * @rcu: deferred free
  * @size: bytes charged for this allocation
- * @snode: in the ordered index, if the table has one; must be last
+ * @snode: in the ordered index, if the table has one; must be last. A
+ *	   table without one allocates records only up to this member.
  */
 struct kvs_record {
 	struct kvs_hnode hnode;
