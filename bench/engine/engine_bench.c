@@ -40,11 +40,10 @@
 
 #include <urcu/rculfhash.h>
 
+#include "bench.h"
+
 #define KEY_LEN		16
 #define VAL_LEN		64
-#define MAX_THREADS	64
-#define MAX_TRIALS	64
-
 /* An rculfhash entry: what a minimal RCU hash table of values holds. */
 struct lnode {
 	struct cds_lfht_node node;
@@ -89,7 +88,7 @@ struct run {
 	struct cds_lfht *lht;
 	pthread_barrier_t barrier;
 	volatile int stop;
-	u64 ops[MAX_THREADS];
+	u64 ops[BENCH_MAX_THREADS];
 	long failures;
 };
 
@@ -98,11 +97,6 @@ struct worker {
 	unsigned int no;
 	pthread_t tid;
 };
-
-static double now_s(void)
-{
-	return kvs_ktime_ns() / 1e9;
-}
 
 static void fail(struct run *r)
 {
@@ -303,7 +297,7 @@ static void table_free(struct run *r)
 static int run_one(enum table which, unsigned int nthreads,
 		   double rate[NPHASES])
 {
-	struct worker w[MAX_THREADS];
+	struct worker w[BENCH_MAX_THREADS];
 	struct run *r;
 	unsigned int i;
 	double t0, t1;
@@ -326,21 +320,21 @@ static int run_one(enum table which, unsigned int nthreads,
 		pthread_create(&w[i].tid, NULL, worker_fn, &w[i]);
 	}
 	/* Timed from before the start: workers may be done before we look. */
-	t0 = now_s();
+	t0 = bench_now_s();
 	pthread_barrier_wait(&r->barrier);
 	pthread_barrier_wait(&r->barrier);
-	t1 = now_s();
+	t1 = bench_now_s();
 	rate[LOAD] = nkeys / (t1 - t0);
 
 	for (p = GET; p < NPHASES; p++) {
 		table_settle(r);
 		r->stop = 0;
-		t0 = now_s();
+		t0 = bench_now_s();
 		pthread_barrier_wait(&r->barrier);
 		usleep(phase_ms * 1000U);
 		r->stop = 1;
 		pthread_barrier_wait(&r->barrier);
-		t1 = now_s();
+		t1 = bench_now_s();
 		for (total = 0, i = 0; i < nthreads; i++)
 			total += r->ops[i];
 		rate[p] = total / (t1 - t0);
@@ -450,25 +444,6 @@ static int mem_measure(enum table which, struct mem_result *out)
 
 /* ------------------------------------------------------------------------ */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Best and median of @n results (sorts a copy). */
-static void best_median(const double *v, unsigned int n, double *best,
-			double *med)
-{
-	double s[MAX_TRIALS];
-
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	*best = s[n - 1];
-	*med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 static void print_loadavg(const char *when)
 {
 	double l[3];
@@ -480,42 +455,20 @@ static void print_loadavg(const char *when)
 
 int main(int argc, char **argv)
 {
-	unsigned int threads[8] = { 1, 2 }, nt = 2, t, i, trials = 5;
-	static double rate[NTABLES][MAX_TRIALS][NPHASES];
-	double v[NTABLES][MAX_TRIALS], b[NTABLES], m[NTABLES];
+	struct bench_opts o = {
+		.nkeys = 1000000, .threads = { 1, 2 }, .nt = 2, .ms = 500,
+		.trials = 5,
+	};
+	unsigned int t, i;
+	static double rate[NTABLES][BENCH_MAX_TRIALS][NPHASES];
+	double v[NTABLES][BENCH_MAX_TRIALS], b[NTABLES], m[NTABLES];
 	struct mem_result mem[NTABLES];
-	char *s, *tok;
-	int opt, p, bad;
+	int p, bad;
 
-	while ((opt = getopt(argc, argv, "n:t:m:r:")) != -1) {
-		switch (opt) {
-		case 'n':
-			nkeys = strtoul(optarg, NULL, 0);
-			break;
-		case 'm':
-			phase_ms = strtoul(optarg, NULL, 0);
-			break;
-		case 'r':
-			trials = strtoul(optarg, NULL, 0);
-			break;
-		case 't':
-			nt = 0;
-			s = optarg;
-			while ((tok = strsep(&s, ",")) && nt < 8)
-				threads[nt++] = strtoul(tok, NULL, 0);
-			break;
-		default:
-			fprintf(stderr, "usage: %s [-n KEYS] [-t T1,T2,..] [-m MS] [-r TRIALS]\n",
-				argv[0]);
-			return 2;
-		}
-	}
-	for (i = 0; i < nt; i++) {
-		if (!threads[i] || threads[i] > MAX_THREADS)
-			return 2;
-	}
-	if (!nkeys || !trials || trials > MAX_TRIALS)
+	if (bench_parse_opts(argc, argv, &o))
 		return 2;
+	nkeys = o.nkeys;
+	phase_ms = o.ms;
 	keys = calloc(nkeys, KEY_LEN);
 	if (!keys)
 		return 1;
@@ -523,7 +476,7 @@ int main(int argc, char **argv)
 	kvs_get_random_bytes(&lseed, sizeof(lseed));
 
 	printf("# %u keys of %d random bytes, %d-byte values, phases of %u ms, %u trials, %ld CPUs\n",
-	       nkeys, KEY_LEN, VAL_LEN, phase_ms, trials,
+	       nkeys, KEY_LEN, VAL_LEN, phase_ms, o.trials,
 	       sysconf(_SC_NPROCESSORS_ONLN));
 	print_loadavg("at start");
 
@@ -544,27 +497,27 @@ int main(int argc, char **argv)
 	printf("%-8s %-6s %12s %12s %6s %12s %12s %6s\n", "threads", "phase",
 	       "kvs best", "lfht best", "ratio", "kvs median", "lfht median",
 	       "ratio");
-	for (t = 0; t < nt; t++) {
-		for (i = 0; i < trials; i++) {
+	for (t = 0; t < o.nt; t++) {
+		for (i = 0; i < o.trials; i++) {
 			/* Alternate the order: neither always runs first. */
 			if (i % 2)
-				bad = run_one(LFHT, threads[t], rate[LFHT][i]) ||
-				      run_one(KVS, threads[t], rate[KVS][i]);
+				bad = run_one(LFHT, o.threads[t], rate[LFHT][i]) ||
+				      run_one(KVS, o.threads[t], rate[KVS][i]);
 			else
-				bad = run_one(KVS, threads[t], rate[KVS][i]) ||
-				      run_one(LFHT, threads[t], rate[LFHT][i]);
+				bad = run_one(KVS, o.threads[t], rate[KVS][i]) ||
+				      run_one(LFHT, o.threads[t], rate[LFHT][i]);
 			if (bad)
 				return 1;
 		}
 		for (p = 0; p < NPHASES; p++) {
-			for (i = 0; i < trials; i++) {
+			for (i = 0; i < o.trials; i++) {
 				v[KVS][i] = rate[KVS][i][p];
 				v[LFHT][i] = rate[LFHT][i][p];
 			}
-			best_median(v[KVS], trials, &b[KVS], &m[KVS]);
-			best_median(v[LFHT], trials, &b[LFHT], &m[LFHT]);
+			bench_best_median(v[KVS], o.trials, &b[KVS], &m[KVS]);
+			bench_best_median(v[LFHT], o.trials, &b[LFHT], &m[LFHT]);
 			printf("%-8u %-6s %12.0f %12.0f %6.2f %12.0f %12.0f %6.2f\n",
-			       threads[t], phase_name[p], b[KVS], b[LFHT],
+			       o.threads[t], phase_name[p], b[KVS], b[LFHT],
 			       b[KVS] / b[LFHT], m[KVS], m[LFHT],
 			       m[KVS] / m[LFHT]);
 		}

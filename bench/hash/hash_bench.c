@@ -27,8 +27,9 @@
 
 #include <urcu/rculfhash.h>
 
+#include "bench.h"
+
 #define KEY_LEN		16
-#define MAX_THREADS	64
 
 struct knode {
 	struct kvs_hnode hn;
@@ -73,7 +74,7 @@ struct run {
 	struct cds_lfht *lht;
 	pthread_barrier_t barrier;
 	volatile int stop;
-	u64 lookups[MAX_THREADS];
+	u64 lookups[BENCH_MAX_THREADS];
 	long failures;
 };
 
@@ -82,11 +83,6 @@ struct worker {
 	unsigned int no;
 	pthread_t tid;
 };
-
-static double now_s(void)
-{
-	return kvs_ktime_ns() / 1e9;
-}
 
 static void insert_share(struct run *r, unsigned int no)
 {
@@ -166,7 +162,7 @@ static int run_one(enum table which, unsigned int nthreads, double *ins,
 		   double *look)
 {
 	struct kvs_hash_params p = { .key = knode_key };
-	struct worker w[MAX_THREADS];
+	struct worker w[BENCH_MAX_THREADS];
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *node;
 	double t0, t1;
@@ -197,22 +193,22 @@ static int run_one(enum table which, unsigned int nthreads, double *ins,
 		pthread_create(&w[i].tid, NULL, worker_fn, &w[i]);
 	}
 	/* Timed from before the start: workers may be done before we look. */
-	t0 = now_s();
+	t0 = bench_now_s();
 	pthread_barrier_wait(&r.barrier);
 	pthread_barrier_wait(&r.barrier);
-	t1 = now_s();
+	t1 = bench_now_s();
 	*ins = nkeys / (t1 - t0);
 
 	/* Let a resize still running finish, as a reader would find it. */
 	if (which == KVS)
 		kvs_hash_resize_wait(r.kht);
-	t0 = now_s();
+	t0 = bench_now_s();
 	pthread_barrier_wait(&r.barrier);
 	usleep(lookup_ms * 1000U);
 	r.stop = 1;
 	for (i = 0; i < nthreads; i++)
 		pthread_join(w[i].tid, NULL);
-	t1 = now_s();
+	t1 = bench_now_s();
 	for (i = 0; i < nthreads; i++)
 		total += r.lookups[i];
 	*look = total / (t1 - t0);
@@ -247,62 +243,23 @@ static int run_one(enum table which, unsigned int nthreads, double *ins,
 	return r.failures ? -1 : 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-#define MAX_TRIALS	64
-
-/* Best and median of @n results. */
-static void best_median(double *v, unsigned int n, double *best, double *med)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	*best = v[n - 1];
-	*med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int main(int argc, char **argv)
 {
-	unsigned int threads[8] = { 1, 2 }, nt = 2, t, i, trials = 5;
-	double kins[MAX_TRIALS], klook[MAX_TRIALS];
-	double lins[MAX_TRIALS], llook[MAX_TRIALS];
+	struct bench_opts o = {
+		.nkeys = 1000000, .threads = { 1, 2 }, .nt = 2, .ms = 500,
+		.trials = 5,
+	};
+	unsigned int t, i;
+	double kins[BENCH_MAX_TRIALS], klook[BENCH_MAX_TRIALS];
+	double lins[BENCH_MAX_TRIALS], llook[BENCH_MAX_TRIALS];
 	double b[4], m[4];
-	char *s, *tok;
-	int opt, bad;
+	int bad;
 	u32 k;
 
-	while ((opt = getopt(argc, argv, "n:t:m:r:")) != -1) {
-		switch (opt) {
-		case 'n':
-			nkeys = strtoul(optarg, NULL, 0);
-			break;
-		case 'm':
-			lookup_ms = strtoul(optarg, NULL, 0);
-			break;
-		case 'r':
-			trials = strtoul(optarg, NULL, 0);
-			break;
-		case 't':
-			nt = 0;
-			s = optarg;
-			while ((tok = strsep(&s, ",")) && nt < 8)
-				threads[nt++] = strtoul(tok, NULL, 0);
-			break;
-		default:
-			fprintf(stderr, "usage: %s [-n KEYS] [-t T1,T2,..] [-m MS] [-r TRIALS]\n",
-				argv[0]);
-			return 2;
-		}
-	}
-	for (i = 0; i < nt; i++) {
-		if (!threads[i] || threads[i] > MAX_THREADS)
-			return 2;
-	}
-	if (!trials || trials > MAX_TRIALS)
+	if (bench_parse_opts(argc, argv, &o))
 		return 2;
+	nkeys = o.nkeys;
+	lookup_ms = o.ms;
 	keys = calloc(nkeys, KEY_LEN);
 	knodes = calloc(nkeys, sizeof(*knodes));
 	lnodes = calloc(nkeys, sizeof(*lnodes));
@@ -317,30 +274,30 @@ int main(int argc, char **argv)
 	kvs_thread_register();
 
 	printf("# %u keys of %d random bytes, SipHash-2-4, lookups for %u ms, %u trials, %ld CPUs\n",
-	       nkeys, KEY_LEN, lookup_ms, trials, sysconf(_SC_NPROCESSORS_ONLN));
+	       nkeys, KEY_LEN, lookup_ms, o.trials, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("%-8s %-10s %14s %14s %14s %14s\n", "threads", "table",
 	       "best ins/s", "median ins/s", "best look/s", "median look/s");
-	for (t = 0; t < nt; t++) {
-		for (i = 0; i < trials; i++) {
+	for (t = 0; t < o.nt; t++) {
+		for (i = 0; i < o.trials; i++) {
 			/* Alternate the order: neither always runs first. */
 			if (i % 2)
-				bad = run_one(LFHT, threads[t], &lins[i], &llook[i]) ||
-				      run_one(KVS, threads[t], &kins[i], &klook[i]);
+				bad = run_one(LFHT, o.threads[t], &lins[i], &llook[i]) ||
+				      run_one(KVS, o.threads[t], &kins[i], &klook[i]);
 			else
-				bad = run_one(KVS, threads[t], &kins[i], &klook[i]) ||
-				      run_one(LFHT, threads[t], &lins[i], &llook[i]);
+				bad = run_one(KVS, o.threads[t], &kins[i], &klook[i]) ||
+				      run_one(LFHT, o.threads[t], &lins[i], &llook[i]);
 			if (bad)
 				return 1;
 		}
-		best_median(kins, trials, &b[0], &m[0]);
-		best_median(klook, trials, &b[1], &m[1]);
-		best_median(lins, trials, &b[2], &m[2]);
-		best_median(llook, trials, &b[3], &m[3]);
-		printf("%-8u %-10s %14.0f %14.0f %14.0f %14.0f\n", threads[t],
+		bench_best_median(kins, o.trials, &b[0], &m[0]);
+		bench_best_median(klook, o.trials, &b[1], &m[1]);
+		bench_best_median(lins, o.trials, &b[2], &m[2]);
+		bench_best_median(llook, o.trials, &b[3], &m[3]);
+		printf("%-8u %-10s %14.0f %14.0f %14.0f %14.0f\n", o.threads[t],
 		       "kvs_hash", b[0], m[0], b[1], m[1]);
-		printf("%-8u %-10s %14.0f %14.0f %14.0f %14.0f\n", threads[t],
+		printf("%-8u %-10s %14.0f %14.0f %14.0f %14.0f\n", o.threads[t],
 		       "rculfhash", b[2], m[2], b[3], m[3]);
-		printf("%-8u %-10s %14.2f %14.2f %14.2f %14.2f\n", threads[t],
+		printf("%-8u %-10s %14.2f %14.2f %14.2f %14.2f\n", o.threads[t],
 		       "ratio", b[0] / b[2], m[0] / m[2], b[1] / b[3], m[1] / m[3]);
 	}
 	kvs_thread_unregister();
