@@ -46,6 +46,17 @@ typedef unsigned int __bitwise kvs_gfp_t;
 #define KVS_DEL_ANY		0
 #define KVS_DEL_CAS		1
 
+/* kvs_txn_begin() flags */
+#define KVS_TXN_RDONLY		0x1u	/* reads only; never aborts */
+
+/* Bounds of one transaction (-E2BIG beyond them) */
+#define KVS_TXN_MAX_OPS		65536u	/* reads, writes and scans each */
+
+/* struct kvs_range flags */
+#define KVS_SCAN_REVERSE	0x1u	/* from the high end to the low end */
+#define KVS_SCAN_LO_EXCL	0x2u	/* @lo itself is not in the range */
+#define KVS_SCAN_HI_INCL	0x4u	/* @hi itself is in the range */
+
 /**
  * struct kvs_table_params - what a table is created with
  * @max_key_size: largest key in bytes, 1..the module's max_key_size
@@ -84,6 +95,51 @@ struct kvs_table_stats {
 	u64 retained_versions;
 };
 
+/**
+ * struct kvs_range - the keys a scan visits, in key order (memcmp() of the
+ *		      common prefix, then the shorter key first)
+ * @lo: low bound, inclusive unless KVS_SCAN_LO_EXCL; NULL: no low bound
+ * @lo_len: its length
+ * @hi: high bound, exclusive unless KVS_SCAN_HI_INCL; NULL: no high bound
+ * @hi_len: its length
+ * @prefix: if not NULL, only keys that start with these bytes
+ * @prefix_len: its length
+ * @flags: KVS_SCAN_*
+ *
+ * All the conditions given apply together. To resume a scan after the last
+ * key it returned, pass that key as @lo with KVS_SCAN_LO_EXCL (forward) or
+ * as @hi without KVS_SCAN_HI_INCL (KVS_SCAN_REVERSE).
+ */
+struct kvs_range {
+	const void *lo;
+	u32 lo_len;
+	const void *hi;
+	u32 hi_len;
+	const void *prefix;
+	u32 prefix_len;
+	u32 flags;
+};
+
+/**
+ * typedef kvs_scan_fn - called by a scan for each key, in order
+ * @arg: the caller's argument
+ * @key: the key
+ * @klen: its length
+ * @val: the value
+ * @vlen: its length
+ * @version: the value's version (0 for a value the transaction wrote)
+ *
+ * Called inside an RCU read section: it must not sleep. @key and @val are
+ * valid only during the call.
+ *
+ * Return: 0 to go on; > 0 to stop the scan there (the key counts as seen);
+ * < 0 to stop it and have the scan return that error.
+ */
+typedef int (*kvs_scan_fn)(void *arg, const void *key, u32 klen,
+			   const void *val, u32 vlen, u64 version);
+
+struct kvs_txn;
+
 struct kvs_store *kvs_store(void);
 
 int kvs_table_create(struct kvs_store *s, const char *name,
@@ -102,5 +158,26 @@ int kvs_put(struct kvs_table *t, const void *key, u32 klen, const void *val,
 	    kvs_gfp_t gfp);
 int kvs_delete(struct kvs_table *t, const void *key, u32 klen,
 	       unsigned int mode, u64 expect, kvs_gfp_t gfp);
+
+int kvs_scan(struct kvs_table *t, const struct kvs_range *range,
+	     kvs_scan_fn fn, void *arg, kvs_gfp_t gfp);
+
+int kvs_txn_begin(struct kvs_store *s, unsigned int flags, kvs_gfp_t gfp,
+		  struct kvs_txn **txp);
+u64 kvs_txn_snapshot(const struct kvs_txn *tx);
+int kvs_txn_get(struct kvs_txn *tx, struct kvs_table *t, const void *key,
+		u32 klen, void *buf, u32 buflen, u32 *vlen, u64 *version);
+int kvs_txn_put(struct kvs_txn *tx, struct kvs_table *t, const void *key,
+		u32 klen, const void *val, u32 vlen, unsigned int mode,
+		u64 expect);
+int kvs_txn_delete(struct kvs_txn *tx, struct kvs_table *t, const void *key,
+		   u32 klen, unsigned int mode, u64 expect);
+int kvs_txn_scan(struct kvs_txn *tx, struct kvs_table *t,
+		 const struct kvs_range *range, kvs_scan_fn fn, void *arg);
+int kvs_txn_commit(struct kvs_txn *tx, u64 *version);
+void kvs_txn_abort(struct kvs_txn *tx);
+int kvs_txn_run(struct kvs_store *s, unsigned int flags, kvs_gfp_t gfp,
+		unsigned int max_tries,
+		int (*fn)(struct kvs_txn *tx, void *arg), void *arg);
 
 #endif /* _LINUX_KVSTORE_H */

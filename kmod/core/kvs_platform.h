@@ -740,6 +740,34 @@ u64 kvs_mem_used(const struct kvs_mem_account *a);
 /* kvs_nosleep_exit() - end a kvs_nosleep_enter() window. */
 #define kvs_nosleep_exit()		__kvs_nosleep_exit()
 
+/**
+ * kvs_lockwin_enter() - start a window that may hold the engine's own
+ *			 spinning locks (record locks)
+ *
+ * Note: kernel: local_bh_disable(), then preempt_disable() except on
+ * PREEMPT_RT. Nothing else on this CPU that could wait for such a lock runs
+ * until kvs_lockwin_exit(): not softirqs, not (without RT) another task; on
+ * PREEMPT_RT the window holds the CPU's bottom-half lock instead, which a
+ * task that would wait on this CPU must take first, so it blocks (with
+ * priority inheritance) rather than spins. kvs spinlocks may be taken
+ * inside; no sleeping, no KVS_GFP_KERNEL allocation. User space: counted
+ * as an atomic section, like kvs_nosleep_enter().
+ *
+ * Context: process or softirq context. Nests.
+ */
+#define kvs_lockwin_enter()		__kvs_lockwin_enter()
+
+/* kvs_lockwin_exit() - end a kvs_lockwin_enter() window. */
+#define kvs_lockwin_exit()		__kvs_lockwin_exit()
+
+/*
+ * kvs_owner_token() - a non-zero word naming the running task, stable for
+ * as long as it holds a lock taken in a kvs_lockwin_enter() window. Kernel:
+ * the task_struct address; user space: the thread's id. Context: process
+ * or softirq context.
+ */
+#define kvs_owner_token()		__kvs_owner_token()
+
 /*
  * kvs_cpu_relax() - pause inside a spin-wait loop. Kernel: cpu_relax();
  * user space: sched_yield(), since there a thread being waited for may have

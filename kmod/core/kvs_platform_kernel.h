@@ -218,6 +218,22 @@ static inline void __kvs_nosleep_exit(void)
 	local_bh_enable();
 }
 
+static inline void __kvs_lockwin_enter(void)
+{
+	local_bh_disable();
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		preempt_disable();
+}
+
+static inline void __kvs_lockwin_exit(void)
+{
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		preempt_enable();
+	local_bh_enable();
+}
+
+#define __kvs_owner_token()		((long)current)
+
 #define __kvs_cpu_relax()		cpu_relax()
 
 /* Randomness */

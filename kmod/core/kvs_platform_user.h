@@ -513,6 +513,10 @@ static inline void __kvs_nosleep_exit(void)
 		__kvs_self.nosleep_depth--;
 }
 
+#define __kvs_lockwin_enter()		__kvs_nosleep_enter()
+#define __kvs_lockwin_exit()		__kvs_nosleep_exit()
+#define __kvs_owner_token()		((long)__kvs_thread_id())
+
 #define __kvs_cpu_relax()		sched_yield()
 
 /* Randomness */

@@ -7,14 +7,21 @@
  *
  * Lock order, outermost first:
  *
- *   store->ddl_mutex  >  record->lock (several: in table id, then key
+ *   store->ddl_mutex  >  record locks (several: in table id, then key
  *   order)  >  index-internal locks (hash stripes, skiplist nodes),
  *   table->gc_lock, store->snap_lock
  *
- * Record locks are taken with _bh: writers run in process or softirq
- * context, never hardirq. A record lock covers the record's version chain,
- * its gc and unlinked flags, and its removal from the indexes. Readers take
- * no lock: kvs_rcu_read_lock() and the visible watermark are enough.
+ * A record lock is a word in the record (0, or the holder's
+ * kvs_owner_token()), taken only inside a kvs_lockwin_enter() window:
+ * bottom halves off and, without PREEMPT_RT, preemption off, so whoever
+ * spins on it waits only for another CPU's short window (on PREEMPT_RT a
+ * waiter on the holder's CPU blocks on that CPU's bottom-half lock
+ * first). It is not a lockdep-tracked spinlock because a transaction's
+ * commit holds an unbounded number of them (kvs_txn.c). A record lock
+ * covers the record's version chain, its gc and unlinked flags, and its
+ * removal from the indexes. Writers run in process or softirq context,
+ * never hardirq. Readers take no lock: kvs_rcu_read_lock() and the visible
+ * watermark are enough.
  *
  * DOC: Reclamation
  *
@@ -62,10 +69,9 @@ static void *kvs_table_alloc(struct kvs_table *t, size_t size, bool zero,
 	return p;
 }
 
-static struct kvs_version *kvs_version_alloc(struct kvs_table *t,
-					     const void *val, u32 vlen,
-					     bool tombstone, kvs_gfp_t gfp,
-					     int *err)
+struct kvs_version *kvs_version_alloc(struct kvs_table *t, const void *val,
+				      u32 vlen, bool tombstone, kvs_gfp_t gfp,
+				      int *err)
 {
 	struct kvs_version *v;
 
@@ -82,7 +88,7 @@ static struct kvs_version *kvs_version_alloc(struct kvs_table *t,
 }
 
 /* Free a version nobody can reach any more (no grace period needed). */
-static void kvs_version_free_now(struct kvs_table *t, struct kvs_version *v)
+void kvs_version_free_now(struct kvs_table *t, struct kvs_version *v)
 {
 	kvs_mem_uncharge(&t->mem, kvs_version_size(v->vlen));
 	kvs_free(v);
@@ -119,14 +125,8 @@ static const void *kvs_record_skey(const struct kvs_snode *n, u32 *len)
 	return r->key;
 }
 
-static bool kvs_table_ordered(const struct kvs_table *t)
-{
-	return t->params.flags & KVS_TABLE_ORDERED;
-}
-
-static struct kvs_record *kvs_record_alloc(struct kvs_table *t,
-					   const void *key, u32 klen,
-					   kvs_gfp_t gfp, int *err)
+struct kvs_record *kvs_record_alloc(struct kvs_table *t, const void *key,
+				    u32 klen, kvs_gfp_t gfp, int *err)
 {
 	unsigned int height = 0;
 	struct kvs_record *r;
@@ -143,7 +143,6 @@ static struct kvs_record *kvs_record_alloc(struct kvs_table *t,
 	r = kvs_table_alloc(t, size, true, gfp, err);
 	if (!r)
 		return NULL;
-	kvs_spin_lock_init(&r->lock);
 	r->klen = klen;
 	memcpy((u8 *)r + base, key, klen);
 	r->key = (u8 *)r + base;
@@ -159,8 +158,7 @@ static struct kvs_record *kvs_record_alloc(struct kvs_table *t,
  * else (@deferred: unlinked, readers may still walk them) after a grace
  * period. The charges are returned now either way.
  */
-static void kvs_record_free(struct kvs_table *t, struct kvs_record *r,
-			    bool deferred)
+void kvs_record_free(struct kvs_table *t, struct kvs_record *r, bool deferred)
 {
 	struct kvs_version *v, *older;
 
@@ -182,7 +180,7 @@ static void kvs_record_free(struct kvs_table *t, struct kvs_record *r,
 }
 
 /* The newest version a reader at @ts sees, tombstones included. */
-static struct kvs_version *kvs_version_at(struct kvs_record *r, u64 ts)
+struct kvs_version *kvs_version_at(struct kvs_record *r, u64 ts)
 {
 	struct kvs_version *v = kvs_rcu_dereference(r->newest);
 
@@ -222,9 +220,9 @@ static bool kvs_record_prune_locked(struct kvs_table *t, struct kvs_record *r,
 	unsigned int i = 0;
 	u64 newer_ts;
 
-	kvs_spin_assert_held(&r->lock);
+	KVS_WARN_ON_ONCE(!kvs_record_held(r));
 	newest = kvs_rcu_dereference_protected(r->newest,
-					       kvs_spin_is_held(&r->lock));
+					       kvs_record_held(r));
 	for (v = newest; v && v->ts > view->present;)
 		v = kvs_rcu_dereference_protected(v->older, true);
 	if (v) {
@@ -251,10 +249,9 @@ static bool kvs_record_prune_locked(struct kvs_table *t, struct kvs_record *r,
 }
 
 /* Put @r on its table's gc list unless it is there already. */
-static void kvs_record_queue_gc_locked(struct kvs_table *t,
-				       struct kvs_record *r)
+void kvs_record_queue_gc_locked(struct kvs_table *t, struct kvs_record *r)
 {
-	kvs_spin_assert_held(&r->lock);
+	KVS_WARN_ON_ONCE(!kvs_record_held(r));
 	if (r->queued)
 		return;
 	r->queued = true;
@@ -267,7 +264,7 @@ static void kvs_record_queue_gc_locked(struct kvs_table *t,
 /* Unlink a dead record from both indexes; free it after a grace period. */
 static void kvs_record_unlink_locked(struct kvs_table *t, struct kvs_record *r)
 {
-	kvs_spin_assert_held(&r->lock);
+	KVS_WARN_ON_ONCE(!kvs_record_held(r));
 	r->unlinked = true;
 	/* Skiplist first: a new record of this key goes into the hash first. */
 	if (kvs_table_ordered(t))
@@ -275,8 +272,8 @@ static void kvs_record_unlink_locked(struct kvs_table *t, struct kvs_record *r)
 	KVS_WARN_ON_ONCE(kvs_hash_remove(&t->hash, &r->hnode));
 }
 
-static struct kvs_record *kvs_record_find(struct kvs_table *t,
-					  const void *key, u32 klen)
+struct kvs_record *kvs_record_find(struct kvs_table *t, const void *key,
+				   u32 klen)
 {
 	u32 hash = kvs_hash_keyhash(&t->hash, key, klen);
 	struct kvs_hnode *n = kvs_hash_lookup(&t->hash, key, klen, hash);
@@ -284,11 +281,35 @@ static struct kvs_record *kvs_record_find(struct kvs_table *t,
 	return n ? container_of(n, struct kvs_record, hnode) : NULL;
 }
 
+/**
+ * kvs_record_publish_locked() - put a new record into the table's indexes
+ * @t: the table
+ * @fresh: a new, empty record, locked by the caller (in a lockwin window)
+ *
+ * Locked while it enters both indexes, so that whoever finds it in one
+ * (and must lock it to act) finds it in both.
+ *
+ * Context: kvs_rcu_read_lock() held, inside kvs_lockwin_enter().
+ * Return: @fresh, now in the indexes; or the record of the same key that
+ * was there first (not locked), and @fresh is left out.
+ */
+struct kvs_record *kvs_record_publish_locked(struct kvs_table *t,
+					     struct kvs_record *fresh)
+{
+	struct kvs_hnode *old;
+
+	if (kvs_hash_insert(&t->hash, &fresh->hnode, &old))
+		return container_of(old, struct kvs_record, hnode);
+	if (kvs_table_ordered(t))
+		KVS_WARN_ON_ONCE(kvs_skl_insert(&t->skl, &fresh->snode, NULL));
+	return fresh;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Point reads                                                              */
 /* ------------------------------------------------------------------------ */
 
-static int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen)
+int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen)
 {
 	if (!key || !klen)
 		return -EINVAL;
@@ -375,41 +396,63 @@ EXPORT_SYMBOL_GPL(kvs_get);
 /* ------------------------------------------------------------------------ */
 
 /*
+ * Make @v, committed at @ts, the newest version of locked @r. The caller
+ * holds the commit window of @ts open (kvs_clock_begin() .. _end()).
+ */
+void kvs_record_link_locked(struct kvs_table *t, struct kvs_record *r,
+			    struct kvs_version *v, u64 ts)
+{
+	struct kvs_version *old;
+
+	old = kvs_rcu_dereference_protected(r->newest, kvs_record_held(r));
+	KVS_RCU_INIT_POINTER(v->older, old);
+	v->ts = ts;
+	kvs_rcu_assign_pointer(r->newest, v);
+	if (old)
+		kvs_atomic64_inc(&t->retained);
+}
+
+/*
+ * After a commit to locked @r: prune what no reader needs, and hand what
+ * must wait (old versions, a tombstone, or no version at all: a record
+ * created for a commit that failed) to the gc work.
+ */
+void kvs_record_tidy_locked(struct kvs_table *t, struct kvs_record *r)
+{
+	struct kvs_gc_view view = { 0 };
+
+	/* Inline, conservatively: safe_horizon is below every snapshot. */
+	view.present = (u64)kvs_atomic64_read(&t->store->safe_horizon);
+	if (kvs_record_prune_locked(t, r, &view) ||
+	    !kvs_rcu_access_pointer(r->newest))
+		kvs_record_queue_gc_locked(t, r);
+}
+
+/*
  * Install @v as the newest version of locked @r under a new commit
- * timestamp, and account the key's presence. Return: the timestamp.
+ * timestamp. Return: the timestamp.
  */
 static u64 kvs_record_install_locked(struct kvs_table *t, struct kvs_record *r,
 				     struct kvs_version *v)
 {
-	struct kvs_gc_view view = { 0 };
 	struct kvs_store *s = t->store;
-	struct kvs_version *old;
 	u64 ts;
 
-	old = kvs_rcu_dereference_protected(r->newest,
-					    kvs_spin_is_held(&r->lock));
-	KVS_RCU_INIT_POINTER(v->older, old);
 	kvs_nosleep_enter();
 	ts = kvs_clock_begin(&s->clock);
-	v->ts = ts;
-	kvs_rcu_assign_pointer(r->newest, v);
+	kvs_record_link_locked(t, r, v, ts);
 	kvs_clock_end(&s->clock, ts);
 	kvs_nosleep_exit();
-	if (old)
-		kvs_atomic64_inc(&t->retained);
-	/* Inline, conservatively: safe_horizon is below every snapshot. */
-	view.present = (u64)kvs_atomic64_read(&s->safe_horizon);
-	if (kvs_record_prune_locked(t, r, &view))
-		kvs_record_queue_gc_locked(t, r);
+	kvs_record_tidy_locked(t, r);
 	return ts;
 }
 
 /* Is the key present: newest committed version exists and is a value. */
-static bool kvs_record_present_locked(struct kvs_record *r)
+bool kvs_record_present_locked(struct kvs_record *r)
 {
 	struct kvs_version *v;
 
-	v = kvs_rcu_dereference_protected(r->newest, kvs_spin_is_held(&r->lock));
+	v = kvs_rcu_dereference_protected(r->newest, kvs_record_held(r));
 	return v && !v->tombstone;
 }
 
@@ -417,11 +460,11 @@ static u64 kvs_record_version_locked(struct kvs_record *r)
 {
 	struct kvs_version *v;
 
-	v = kvs_rcu_dereference_protected(r->newest, kvs_spin_is_held(&r->lock));
+	v = kvs_rcu_dereference_protected(r->newest, kvs_record_held(r));
 	return v && !v->tombstone ? v->ts : 0;
 }
 
-static int kvs_check_gfp(kvs_gfp_t gfp)
+int kvs_check_gfp(kvs_gfp_t gfp)
 {
 	return gfp == KVS_GFP_KERNEL || gfp == KVS_GFP_ATOMIC ? 0 : -EINVAL;
 }
@@ -440,29 +483,49 @@ struct kvs_write {
 	u64 ts;
 };
 
+/**
+ * kvs_write_check() - does a write's condition hold
+ * @tombstone: the write is a delete (@mode is KVS_DEL_*), else a put
+ * @mode: KVS_PUT_* or KVS_DEL_*
+ * @expect: the version compare-and-swap expects
+ * @present: the key has a value
+ * @cur: its version (0 if absent)
+ *
+ * Context: any.
+ * Return: 0, or the write's error: -ENOENT, -EEXIST or -EAGAIN.
+ */
+int kvs_write_check(bool tombstone, unsigned int mode, u64 expect,
+		    bool present, u64 cur)
+{
+	if (tombstone) {
+		if (!present)
+			return -ENOENT;
+		if (mode == KVS_DEL_CAS && cur != expect)
+			return -EAGAIN;
+		return 0;
+	}
+	if ((mode == KVS_PUT_INSERT && present) ||
+	    (mode == KVS_PUT_CAS && !expect && present))
+		return -EEXIST;
+	if (mode == KVS_PUT_REPLACE && !present)
+		return -ENOENT;
+	if (mode == KVS_PUT_CAS && expect && cur != expect)
+		return present ? -EAGAIN : -ENOENT;
+	return 0;
+}
+
 /* Check @w's condition against locked @r and install @w->v. */
 static int kvs_write_locked(struct kvs_table *t, struct kvs_record *r,
 			    struct kvs_write *w)
 {
 	bool present = kvs_record_present_locked(r);
-	u64 cur = kvs_record_version_locked(r);
-	int ret = 0;
+	int ret;
 
-	if (w->v->tombstone) {
-		if (!present)
-			ret = -ENOENT;
-		else if (w->mode == KVS_DEL_CAS && cur != w->expect)
-			ret = -EAGAIN;
-	} else if ((w->mode == KVS_PUT_INSERT && present) ||
-		   (w->mode == KVS_PUT_CAS && !w->expect && present)) {
-		ret = -EEXIST;
-	} else if (w->mode == KVS_PUT_REPLACE && !present) {
-		ret = -ENOENT;
-	} else if (w->mode == KVS_PUT_CAS && w->expect && cur != w->expect) {
-		ret = present ? -EAGAIN : -ENOENT;
-	} else if (!present && kvs_mem_charge(&t->entries, 1)) {
+	ret = kvs_write_check(w->v->tombstone, w->mode, w->expect, present,
+			      kvs_record_version_locked(r));
+	if (!ret && !w->v->tombstone && !present &&
+	    kvs_mem_charge(&t->entries, 1))
 		ret = -ENOSPC;
-	}
 	if (ret) {
 		/* A record this write created stays empty: gc removes it. */
 		if (!kvs_rcu_access_pointer(r->newest))
@@ -485,7 +548,6 @@ static int kvs_write_one(struct kvs_table *t, const void *key, u32 klen,
 	__must_hold(RCU)
 {
 	struct kvs_record *r, *fresh = NULL;
-	struct kvs_hnode *old;
 	int ret = 0;
 
 	for (;;) {
@@ -496,17 +558,17 @@ static int kvs_write_one(struct kvs_table *t, const void *key, u32 klen,
 			 * finds it in one (and must lock it to act) finds it
 			 * in both.
 			 */
-			kvs_spin_lock_bh(&fresh->lock);
-			if (!kvs_hash_insert(&t->hash, &fresh->hnode, &old)) {
-				if (kvs_table_ordered(t))
-					KVS_WARN_ON_ONCE(kvs_skl_insert(&t->skl, &fresh->snode,
-									NULL));
+			kvs_lockwin_enter();
+			kvs_record_lock(fresh);
+			r = kvs_record_publish_locked(t, fresh);
+			if (r == fresh) {
 				ret = kvs_write_locked(t, fresh, w);
-				kvs_spin_unlock_bh(&fresh->lock);
+				kvs_record_unlock(fresh);
+				kvs_lockwin_exit();
 				return ret;
 			}
-			kvs_spin_unlock_bh(&fresh->lock);
-			r = container_of(old, struct kvs_record, hnode);
+			kvs_record_unlock(fresh);
+			kvs_lockwin_exit();
 		}
 		if (!r && !create) {
 			ret = -ENOENT;
@@ -521,14 +583,17 @@ static int kvs_write_one(struct kvs_table *t, const void *key, u32 klen,
 				break;
 			continue;
 		}
-		kvs_spin_lock_bh(&r->lock);
+		kvs_lockwin_enter();
+		kvs_record_lock(r);
 		if (!r->unlinked) {
 			ret = kvs_write_locked(t, r, w);
-			kvs_spin_unlock_bh(&r->lock);
+			kvs_record_unlock(r);
+			kvs_lockwin_exit();
 			break;
 		}
 		/* Reclaimed under us: its key is being removed; look again. */
-		kvs_spin_unlock_bh(&r->lock);
+		kvs_record_unlock(r);
+		kvs_lockwin_exit();
 		kvs_cpu_relax();
 	}
 	if (fresh)
@@ -742,7 +807,8 @@ static void kvs_table_gc(struct kvs_table *t, const struct kvs_gc_view *view)
 
 	for (r = list; r; r = next) {
 		next = r->gc_next;
-		kvs_spin_lock_bh(&r->lock);
+		kvs_lockwin_enter();
+		kvs_record_lock(r);
 		r->queued = false;
 		kvs_record_prune_locked(t, r, view);
 		newest = kvs_rcu_dereference_protected(r->newest, true);
@@ -750,13 +816,15 @@ static void kvs_table_gc(struct kvs_table *t, const struct kvs_gc_view *view)
 		if (!newest || (newest->tombstone && newest->ts <= view->present &&
 				!kvs_rcu_access_pointer(newest->older))) {
 			kvs_record_unlink_locked(t, r);
-			kvs_spin_unlock_bh(&r->lock);
+			kvs_record_unlock(r);
+			kvs_lockwin_exit();
 			kvs_record_free(t, r, true);
 			continue;
 		}
 		if (newest->tombstone || kvs_rcu_access_pointer(newest->older))
 			kvs_record_queue_gc_locked(t, r);
-		kvs_spin_unlock_bh(&r->lock);
+		kvs_record_unlock(r);
+		kvs_lockwin_exit();
 		kvs_cond_resched();
 	}
 }

@@ -45,7 +45,8 @@ struct kvs_table;
  * struct kvs_record - a key of a table and its versions, newest first
  * @hnode: in the table's hash index
  * @newest: the version chain (RCU)
- * @lock: serializes writers of this key (see DOC: Locking)
+ * @lock: serializes writers of this key: 0, or the kvs_owner_token() of
+ *	  the holder (see DOC: Locking in kvs_store.c)
  * @gc_next: in the table's list of records to reclaim from, under its lock
  * @queued: on that list
  * @unlinked: removed from the indexes; a writer that finds it retries
@@ -59,7 +60,7 @@ struct kvs_table;
 struct kvs_record {
 	struct kvs_hnode hnode;
 	struct kvs_version __rcu *newest;
-	kvs_spinlock_t lock;
+	kvs_atomic64_t lock;
 	struct kvs_record *gc_next;
 	bool queued;
 	bool unlinked;
@@ -158,6 +159,78 @@ struct kvs_table {
 	struct kvs_record *gc_head;
 	struct kvs_table *next_table;
 };
+
+/*
+ * Record locks: taken inside a kvs_lockwin_enter() window only, so that a
+ * holder is never preempted by anyone on its CPU who could spin on it;
+ * several may be held at once, in (table id, key) order. They are not
+ * lockdep-visible spinlocks because a transaction holds an unbounded number
+ * of them (lockdep tracks at most 48 held locks per task).
+ */
+static inline bool kvs_record_trylock(struct kvs_record *r)
+{
+	s64 unlocked = 0;
+
+	/* Fully ordered on success: an acquire. */
+	return kvs_atomic64_try_cmpxchg(&r->lock, &unlocked,
+					kvs_owner_token());
+}
+
+static inline void kvs_record_lock(struct kvs_record *r)
+{
+	while (!kvs_record_trylock(r)) {
+		while (kvs_atomic64_read(&r->lock))
+			kvs_cpu_relax();
+	}
+}
+
+static inline void kvs_record_unlock(struct kvs_record *r)
+{
+	kvs_atomic64_set_release(&r->lock, 0);
+}
+
+/* Is @r locked by the caller? */
+static inline bool kvs_record_held(struct kvs_record *r)
+{
+	return kvs_atomic64_read(&r->lock) == kvs_owner_token();
+}
+
+/* Is @r locked by someone other than the caller? */
+static inline bool kvs_record_locked_by_other(struct kvs_record *r)
+{
+	s64 owner = kvs_atomic64_read(&r->lock);
+
+	return owner && owner != kvs_owner_token();
+}
+
+static inline bool kvs_table_ordered(const struct kvs_table *t)
+{
+	return t->params.flags & KVS_TABLE_ORDERED;
+}
+
+/* Engine-internal, shared by kvs_store.c and kvs_txn.c */
+int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen);
+int kvs_check_gfp(kvs_gfp_t gfp);
+int kvs_write_check(bool tombstone, unsigned int mode, u64 expect,
+		    bool present, u64 cur);
+struct kvs_version *kvs_version_alloc(struct kvs_table *t, const void *val,
+				      u32 vlen, bool tombstone, kvs_gfp_t gfp,
+				      int *err);
+void kvs_version_free_now(struct kvs_table *t, struct kvs_version *v);
+struct kvs_version *kvs_version_at(struct kvs_record *r, u64 ts);
+struct kvs_record *kvs_record_alloc(struct kvs_table *t, const void *key,
+				    u32 klen, kvs_gfp_t gfp, int *err);
+void kvs_record_free(struct kvs_table *t, struct kvs_record *r,
+		     bool deferred);
+struct kvs_record *kvs_record_find(struct kvs_table *t, const void *key,
+				   u32 klen);
+struct kvs_record *kvs_record_publish_locked(struct kvs_table *t,
+					     struct kvs_record *fresh);
+bool kvs_record_present_locked(struct kvs_record *r);
+void kvs_record_link_locked(struct kvs_table *t, struct kvs_record *r,
+			    struct kvs_version *v, u64 ts);
+void kvs_record_tidy_locked(struct kvs_table *t, struct kvs_record *r);
+void kvs_record_queue_gc_locked(struct kvs_table *t, struct kvs_record *r);
 
 int __must_check kvs_store_init(struct kvs_store *s, u64 max_bytes,
 				u32 max_key_size, u32 max_value_size);

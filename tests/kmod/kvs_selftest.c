@@ -33,6 +33,7 @@
 #include "kvs_skiplist.c"
 #include "kvs_clock.c"
 #include "kvs_store.c"
+#include "kvs_txn.c"
 
 /* tests/common: the shared runner logic and test bodies */
 #include "kvs_test.c"
