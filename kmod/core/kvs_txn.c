@@ -67,14 +67,15 @@ struct kvs_txn_key {
  * @v: the new version, a value or a tombstone, charged to @k.t
  * @rec: at commit: the record, locked
  * @fresh: at commit: a record allocated in case the key has none
- * @charged: at commit: a new key charged to the table's entry limit
+ * @net: at commit, in the first write of each table (lock order): keys
+ *	 it adds to the table minus keys it deletes
  */
 struct kvs_txn_write {
 	struct kvs_txn_key k;
 	struct kvs_version *v;
 	struct kvs_record *rec;
 	struct kvs_record *fresh;
-	bool charged;
+	s32 net;
 };
 
 /**
@@ -220,7 +221,7 @@ static void kvs_range_bounds(const struct kvs_range *r, u8 *buf,
 	hi->key = r->hi;
 	hi->len = r->hi_len;
 	hi->incl = r->flags & KVS_SCAN_HI_INCL;
-	if (!r->prefix || !r->prefix_len)
+	if (!r->prefix)
 		return;
 
 	if (!lo->key || kvs_key_cmp(r->prefix, r->prefix_len, lo->key,
@@ -248,8 +249,8 @@ static int kvs_check_range(const struct kvs_table *t,
 	if (!r || r->flags & ~(KVS_SCAN_REVERSE | KVS_SCAN_LO_EXCL |
 			       KVS_SCAN_HI_INCL))
 		return -EINVAL;
-	if ((r->lo && !r->lo_len) || (r->hi && !r->hi_len) ||
-	    (!r->prefix && r->prefix_len))
+	if (!r->lo != !r->lo_len || !r->hi != !r->hi_len ||
+	    !r->prefix != !r->prefix_len)
 		return -EINVAL;
 	if (r->lo_len > t->params.max_key_size ||
 	    r->hi_len > t->params.max_key_size ||
@@ -574,6 +575,14 @@ void kvs_txn_abort(struct kvs_txn *tx)
 }
 EXPORT_SYMBOL_GPL(kvs_txn_abort);
 
+/* A key of a table of the transaction's store. */
+static int kvs_txn_check_key(const struct kvs_txn *tx,
+			     const struct kvs_table *t, const void *key,
+			     u32 klen)
+{
+	return t->store == tx->s ? kvs_check_key(t, key, klen) : -EINVAL;
+}
+
 /*
  * The value of @key in @tx's view: its own write, else the snapshot.
  * Called under RCU. Return: the version (tombstones included) or NULL;
@@ -623,7 +632,7 @@ int kvs_txn_get(struct kvs_txn *tx, struct kvs_table *t, const void *key,
 	u32 hash;
 	int ret;
 
-	ret = kvs_check_key(t, key, klen);
+	ret = kvs_txn_check_key(tx, t, key, klen);
 	if (ret)
 		return ret;
 	hash = kvs_txn_hash(t, key, klen);
@@ -743,7 +752,7 @@ int kvs_txn_put(struct kvs_txn *tx, struct kvs_table *t, const void *key,
 	struct kvs_version *v;
 	int ret;
 
-	ret = kvs_check_key(t, key, klen);
+	ret = kvs_txn_check_key(tx, t, key, klen);
 	if (ret)
 		return ret;
 	if (mode >= KVS_PUT_MODES || (!val && vlen))
@@ -779,7 +788,7 @@ int kvs_txn_delete(struct kvs_txn *tx, struct kvs_table *t, const void *key,
 	struct kvs_version *v;
 	int ret;
 
-	ret = kvs_check_key(t, key, klen);
+	ret = kvs_txn_check_key(tx, t, key, klen);
 	if (ret)
 		return ret;
 	if (mode != KVS_DEL_ANY && mode != KVS_DEL_CAS)
@@ -916,26 +925,34 @@ static bool kvs_scan_own(const struct kvs_scan_state *st,
 				  kvs_txn_hash(st->t, r->key, r->klen));
 }
 
+/* Remember @key as the place to resume from. */
+static void kvs_scan_mark(struct kvs_scan_state *st, const u8 *key, u32 klen)
+{
+	memcpy(st->last, key, klen);
+	st->last_len = klen;
+}
+
 /*
  * Visit the range. Return: 0 when done, 1 when the callback stopped the
  * scan, or the callback's error (< 0). @st->last is the last key visited.
+ * Each RCU read section visits at most KVS_SCAN_BATCH keys and walks past
+ * at most KVS_SCAN_BATCH * 4 records the snapshot does not see.
  */
 static int kvs_scan_walk(struct kvs_scan_state *st, bool may_sleep)
 {
 	const struct kvs_skl *sl = &st->t->skl;
+	unsigned int emitted, walked;
 	struct kvs_version *v = NULL;
 	struct kvs_record *r = NULL;
 	struct kvs_txn_write *w;
 	struct kvs_snode *n;
-	unsigned int batch;
-	const u8 *key;
+	bool pause = false;
 	int ret = 0, c;
-	u32 klen;
 
 	for (;;) {
 		kvs_rcu_read_lock();
 		n = kvs_scan_seek(st);
-		for (batch = 0; batch < KVS_SCAN_BATCH; batch++) {
+		for (emitted = 0, walked = 0; !ret && !pause;) {
 			/* Skip what the snapshot does not see, and own writes. */
 			for (; n; n = st->reverse ? kvs_skl_prev(sl, n) :
 						    kvs_skl_next(sl, n)) {
@@ -948,7 +965,14 @@ static int kvs_scan_walk(struct kvs_scan_state *st, bool may_sleep)
 				if (v && !v->tombstone &&
 				    !(st->nown && kvs_scan_own(st, r)))
 					break;
+				if (++walked >= KVS_SCAN_BATCH * 4) {
+					kvs_scan_mark(st, r->key, r->klen);
+					pause = true;
+					break;
+				}
 			}
+			if (pause)
+				break;
 			w = st->cur < st->nown ?
 			    kvs_txn_write_at(st->tx, st->own[st->cur]) : NULL;
 			if (!n && !w)
@@ -956,34 +980,29 @@ static int kvs_scan_walk(struct kvs_scan_state *st, bool may_sleep)
 			c = !w ? -1 : !n ? 1 :
 			    kvs_scan_cmp(st, r->key, r->klen, w->k.key,
 					 w->k.klen);
-			if (c < 0) {
-				key = r->key;
-				klen = r->klen;
-				ret = st->fn(st->arg, key, klen, v->value,
-					     v->vlen, v->ts);
+			if (c >= 0) {
+				/* The transaction's own write comes first. */
+				st->cur++;
+				if (w->v->tombstone)
+					continue;
+				ret = st->fn(st->arg, w->k.key, w->k.klen,
+					     w->v->value, w->v->vlen, 0);
+				kvs_scan_mark(st, w->k.key, w->k.klen);
+			} else {
+				ret = st->fn(st->arg, r->key, r->klen,
+					     v->value, v->vlen, v->ts);
+				kvs_scan_mark(st, r->key, r->klen);
 				n = st->reverse ? kvs_skl_prev(sl, n) :
 						  kvs_skl_next(sl, n);
-			} else {
-				key = w->k.key;
-				klen = w->k.klen;
-				st->cur++;
-				if (w->v->tombstone) {
-					batch--;
-					continue;
-				}
-				ret = st->fn(st->arg, key, klen, w->v->value,
-					     w->v->vlen, 0);
 			}
-			memcpy(st->last, key, klen);
-			st->last_len = klen;
-			if (ret)
-				break;
+			pause = ++emitted >= KVS_SCAN_BATCH;
 		}
 		kvs_rcu_read_unlock();
 		if (ret)
 			return ret < 0 ? ret : 1;
-		if (batch < KVS_SCAN_BATCH)
+		if (!pause)
 			return 0;
+		pause = false;
 		if (may_sleep)
 			kvs_cond_resched();
 	}
@@ -1003,21 +1022,20 @@ static int kvs_scan_run(struct kvs_table *t, const struct kvs_range *rg,
 		.reverse = rg->flags & KVS_SCAN_REVERSE,
 	};
 	u32 keymax = t->params.max_key_size, i, n = 0;
-	size_t size = keymax + rg->prefix_len;
+	size_t nown = tx ? tx->writes.n : 0;
 	struct kvs_txn_bound *end;
 	u8 *buf;
 	int ret;
 
-	if (tx)
-		size += (size_t)tx->writes.n * sizeof(u32);
-	buf = kvs_alloc(size, gfp);
+	/* The writes' indices first (u32-aligned), then the key buffers. */
+	buf = kvs_alloc(nown * sizeof(u32) + keymax + rg->prefix_len, gfp);
 	if (!buf)
 		return -ENOMEM;
-	st.last = buf;
-	kvs_range_bounds(rg, buf + keymax, &st.lo, &st.hi);
+	st.last = buf + nown * sizeof(u32);
+	kvs_range_bounds(rg, st.last + keymax, &st.lo, &st.hi);
 
-	if (tx && tx->writes.n) {
-		st.own = (u32 *)(buf + keymax + rg->prefix_len);
+	if (nown) {
+		st.own = (u32 *)buf;
 		for (i = 0; i < tx->writes.n; i++) {
 			struct kvs_txn_write *w = kvs_txn_write_at(tx, i);
 
@@ -1091,7 +1109,7 @@ int kvs_txn_scan(struct kvs_txn *tx, struct kvs_table *t,
 	ret = kvs_check_range(t, range);
 	if (ret)
 		return ret;
-	if (!fn)
+	if (!fn || t->store != tx->s)
 		return -EINVAL;
 	if (!(tx->flags & KVS_TXN_RDONLY)) {
 		if (tx->nranges >= KVS_TXN_MAX_OPS)
@@ -1203,15 +1221,24 @@ static int kvs_txn_prepare(struct kvs_txn *tx)
 	return 0;
 }
 
-static void kvs_txn_unlock_all(struct kvs_txn *tx, const u32 *order, u32 n)
+/*
+ * Tidy and unlock the first @n records of @order (see
+ * kvs_record_tidy_locked()). Return: true if one was left without any
+ * version (made for this commit, which failed): the gc must run.
+ */
+static bool kvs_txn_unlock_all(struct kvs_txn *tx, const u32 *order, u32 n)
 {
 	struct kvs_txn_write *w;
+	bool empty = false;
 
 	while (n--) {
 		w = kvs_txn_write_at(tx, order[n]);
+		kvs_record_tidy_locked(w->k.t, w->rec);
+		empty |= !kvs_rcu_access_pointer(w->rec->newest);
 		kvs_record_unlock(w->rec);
 		w->rec = NULL;
 	}
+	return empty;
 }
 
 /*
@@ -1232,7 +1259,8 @@ static int kvs_txn_lock_all(struct kvs_txn *tx, const u32 *order)
 			r = kvs_record_find(w->k.t, w->k.key, w->k.klen);
 			if (!r) {
 				if (!w->fresh) {
-					kvs_txn_unlock_all(tx, order, i);
+					if (kvs_txn_unlock_all(tx, order, i))
+						kvs_work_queue(&tx->s->gc_work);
 					return 1;
 				}
 				kvs_record_lock(w->fresh);
@@ -1255,26 +1283,61 @@ static int kvs_txn_lock_all(struct kvs_txn *tx, const u32 *order)
 	return 0;
 }
 
-/* Charge new keys to their tables' entry limits; all or nothing. */
-static int kvs_txn_charge_entries(struct kvs_txn *tx)
+/*
+ * The tables' entry counts: each table's writes are together in @order.
+ * The first write of each table holds the table's net change in keys.
+ */
+
+/*
+ * After the commit: return the growth charged (@done false: it failed),
+ * or the net shrinkage (@done: it is applied), for @order[0 .. @end - 1].
+ */
+static void kvs_txn_entries_settle(struct kvs_txn *tx, const u32 *order,
+				   u32 end, bool done)
 {
-	struct kvs_txn_write *w;
+	struct kvs_txn_write *w, *first = NULL;
+	u32 i;
+
+	for (i = 0; i < end; i++) {
+		w = kvs_txn_write_at(tx, order[i]);
+		if (first && first->k.t == w->k.t)
+			continue;
+		first = w;
+		if (!done && w->net > 0)
+			kvs_mem_uncharge(&w->k.t->entries, w->net);
+		else if (done && w->net < 0)
+			kvs_mem_uncharge(&w->k.t->entries, -w->net);
+	}
+}
+
+/* Charge each table's net growth in keys; all or nothing (-ENOSPC). */
+static int kvs_txn_entries_charge(struct kvs_txn *tx, const u32 *order)
+{
+	struct kvs_txn_write *w, *first = NULL;
+	bool present;
 	u32 i;
 
 	for (i = 0; i < tx->writes.n; i++) {
-		w = kvs_txn_write_at(tx, i);
-		w->charged = false;
-		if (w->v->tombstone || kvs_record_present_locked(w->rec))
+		w = kvs_txn_write_at(tx, order[i]);
+		if (!first || first->k.t != w->k.t) {
+			first = w;
+			w->net = 0;
+		}
+		present = kvs_record_present_locked(w->rec);
+		if (!w->v->tombstone && !present)
+			first->net++;
+		else if (w->v->tombstone && present)
+			first->net--;
+		/* At the table's last write, charge its growth. */
+		if (i + 1 < tx->writes.n &&
+		    kvs_txn_write_at(tx, order[i + 1])->k.t == w->k.t)
 			continue;
-		if (kvs_mem_charge(&w->k.t->entries, 1)) {
-			while (i--) {
-				w = kvs_txn_write_at(tx, i);
-				if (w->charged)
-					kvs_mem_uncharge(&w->k.t->entries, 1);
-			}
+		if (first->net > 0 &&
+		    kvs_mem_charge(&first->k.t->entries, first->net)) {
+			first->net = 0;
+			kvs_txn_entries_settle(tx, order, i, false);
 			return -ENOSPC;
 		}
-		w->charged = true;
 	}
 	return 0;
 }
@@ -1372,18 +1435,11 @@ int kvs_txn_commit(struct kvs_txn *tx, u64 *version)
 		kvs_rcu_read_unlock();
 	}
 
-	ret = kvs_txn_charge_entries(tx);
+	ret = kvs_txn_entries_charge(tx, order);
 	if (!ret) {
 		kvs_nosleep_enter();
 		ts = kvs_clock_begin(&s->clock);
 		if (kvs_txn_validate(tx)) {
-			for (i = 0; i < n; i++) {
-				w = kvs_txn_write_at(tx, i);
-				if (!w->v->tombstone)
-					continue;
-				if (kvs_record_present_locked(w->rec))
-					kvs_mem_uncharge(&w->k.t->entries, 1);
-			}
 			for (i = 0; i < n; i++) {
 				w = kvs_txn_write_at(tx, i);
 				kvs_record_link_locked(w->k.t, w->rec, w->v, ts);
@@ -1395,19 +1451,9 @@ int kvs_txn_commit(struct kvs_txn *tx, u64 *version)
 		}
 		kvs_clock_end(&s->clock, ts);
 		kvs_nosleep_exit();
-		for (i = 0; ret && i < n; i++) {
-			w = kvs_txn_write_at(tx, i);
-			if (w->charged)
-				kvs_mem_uncharge(&w->k.t->entries, 1);
-		}
+		kvs_txn_entries_settle(tx, order, n, !ret);
 	}
-	for (i = 0; i < n; i++) {
-		w = kvs_txn_write_at(tx, i);
-		/* Records made for a failed commit stay empty: gc them. */
-		kvs_record_tidy_locked(w->k.t, w->rec);
-		gc |= !kvs_rcu_access_pointer(w->rec->newest);
-	}
-	kvs_txn_unlock_all(tx, order, n);
+	gc |= kvs_txn_unlock_all(tx, order, n);
 	kvs_lockwin_exit();
 	kvs_rcu_read_unlock();
 	if (gc)

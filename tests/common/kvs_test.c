@@ -55,6 +55,18 @@ const struct kvs_test_case kvs_test_cases[] = {
 	KVS_TEST_CASE(hash_concurrent_writers, 0),
 	KVS_TEST_CASE(hash_softirq_writers, 0),
 	KVS_TEST_CASE(hash_resize_fail_nth, 0),
+	KVS_TEST_CASE(txn_basic, 0),
+	KVS_TEST_CASE(txn_modes, 0),
+	KVS_TEST_CASE(txn_write_skew, 0),
+	KVS_TEST_CASE(txn_phantom, 0),
+	KVS_TEST_CASE(txn_readonly_never_aborts, 0),
+	KVS_TEST_CASE(txn_full_table, 0),
+	KVS_TEST_CASE(txn_limits, 0),
+	KVS_TEST_CASE(txn_fail_nth, 0),
+	KVS_TEST_CASE(scan_order_bounds, 0),
+	KVS_TEST_CASE(scan_snapshot_consistent, 0),
+	KVS_TEST_CASE(txn_bank, 0),
+	KVS_TEST_CASE(txn_concurrent_counters, 0),
 };
 
 const unsigned int kvs_test_ncases = ARRAY_SIZE(kvs_test_cases);

@@ -72,4 +72,19 @@ KVS_TEST(hash_concurrent_writers);
 KVS_TEST(hash_softirq_writers);
 KVS_TEST(hash_resize_fail_nth);
 
+/* test_txn.c */
+KVS_TEST(txn_basic);
+KVS_TEST(txn_modes);
+KVS_TEST(txn_write_skew);
+KVS_TEST(txn_phantom);
+KVS_TEST(txn_readonly_never_aborts);
+KVS_TEST(txn_full_table);
+KVS_TEST(txn_limits);
+KVS_TEST(txn_fail_nth);
+/* test_txn_mt.c */
+KVS_TEST(scan_order_bounds);
+KVS_TEST(scan_snapshot_consistent);
+KVS_TEST(txn_bank);
+KVS_TEST(txn_concurrent_counters);
+
 #endif /* _KVS_TESTS_H */

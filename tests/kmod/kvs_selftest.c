@@ -46,6 +46,8 @@
 #include "test_skiplist.c"
 #include "test_clock.c"
 #include "test_store.c"
+#include "test_txn.c"
+#include "test_txn_mt.c"
 
 struct kvs_test_thread {
 	struct task_struct *task;
