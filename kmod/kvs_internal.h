@@ -13,11 +13,19 @@
 #define KVS_MODULE_VERSION	"0.1.0"
 
 /* What this build of the module implements: see KVS_FEAT_* in the UAPI. */
-#define KVS_FEATURES		(KVS_FEAT_VERSION)
+#define KVS_FEATURES		(KVS_FEAT_VERSION | KVS_FEAT_TABLES | KVS_FEAT_KV | \
+				 KVS_FEAT_SCAN | KVS_FEAT_TXN | KVS_FEAT_BATCH | \
+				 KVS_FEAT_STATS)
 
 int kvs_ioc_copy_in(void *dst, size_t ksize, size_t minsize,
 		    const void __user *uarg, u32 *usizep);
 int kvs_ioc_copy_out(void __user *uarg, u32 usize, void *src, size_t ksize);
+
+struct inode;
+struct file;
+int kvs_proxy_open(struct inode *inode, struct file *file);
+int kvs_proxy_release(struct inode *inode, struct file *file);
+long kvs_proxy_ioctl(struct file *file, unsigned int nr, void __user *uarg);
 
 /* The UAPI layout is ABI: any change of size or offset fails the build. */
 static inline void kvs_uapi_build_checks(void)
@@ -26,6 +34,24 @@ static inline void kvs_uapi_build_checks(void)
 	BUILD_BUG_ON(sizeof(struct kvs_ioc_version) != KVS_IOC_VERSION_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct kvs_ioc_version, features) != 8);
 	BUILD_BUG_ON(offsetof(struct kvs_ioc_version, module_version) != 32);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_table_params) != 48);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_table_stats) != 32);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_table) != KVS_IOC_TABLE_SIZE_VER0);
+	BUILD_BUG_ON(offsetof(struct kvs_ioc_table, params) != 80);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_table_list) !=
+		     KVS_IOC_TABLE_LIST_SIZE_VER0);
+	BUILD_BUG_ON(offsetof(struct kvs_ioc_table_list, after) != 32);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_kv) != KVS_IOC_KV_SIZE_VER0);
+	BUILD_BUG_ON(offsetof(struct kvs_ioc_kv, key) != 80);
+	BUILD_BUG_ON(offsetof(struct kvs_ioc_kv, version) != 112);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_scan_entry) != 16);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_scan) != KVS_IOC_SCAN_SIZE_VER0);
+	BUILD_BUG_ON(offsetof(struct kvs_ioc_scan, buf) != 120);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_txn) != KVS_IOC_TXN_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_batch_op) != 48);
+	BUILD_BUG_ON(offsetof(struct kvs_ioc_batch_op, result) != 40);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_batch) != KVS_IOC_BATCH_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_stats) != KVS_IOC_STATS_SIZE_VER0);
 }
 
 #endif /* _KVS_INTERNAL_H */

@@ -91,16 +91,15 @@ static long kvs_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	    _IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
 		return -ENOTTY;
 
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(KVS_IOC_VERSION):
+	if (_IOC_NR(cmd) == _IOC_NR(KVS_IOC_VERSION))
 		return kvs_ioc_version(uarg);
-	default:
-		return -ENOTTY;
-	}
+	return kvs_proxy_ioctl(file, _IOC_NR(cmd), uarg);
 }
 
 static const struct file_operations kvs_dev_fops = {
 	.owner		= THIS_MODULE,
+	.open		= kvs_proxy_open,
+	.release	= kvs_proxy_release,
 	.unlocked_ioctl	= kvs_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

@@ -31,6 +31,7 @@ typedef unsigned int __bitwise kvs_gfp_t;
 #endif
 
 #define KVS_NAME_MAX		64
+#define KVS_NAME_SIZE		72	/* a name, its NUL, padding */
 
 #define KVS_TABLE_ORDERED	0x1u
 
@@ -99,11 +100,11 @@ struct kvs_table_stats {
  * struct kvs_range - the keys a scan visits, in key order (memcmp() of the
  *		      common prefix, then the shorter key first)
  * @lo: low bound, inclusive unless KVS_SCAN_LO_EXCL; NULL: no low bound
- * @lo_len: its length
+ * @lo_len: its length (at least 1 with a bound, 0 without)
  * @hi: high bound, exclusive unless KVS_SCAN_HI_INCL; NULL: no high bound
- * @hi_len: its length
+ * @hi_len: its length (likewise)
  * @prefix: if not NULL, only keys that start with these bytes
- * @prefix_len: its length
+ * @prefix_len: its length (at least 1 with a @prefix, 0 without)
  * @flags: KVS_SCAN_*
  *
  * All the conditions given apply together. To resume a scan after the last
@@ -140,7 +141,23 @@ typedef int (*kvs_scan_fn)(void *arg, const void *key, u32 klen,
 
 struct kvs_txn;
 
+/**
+ * struct kvs_store_stats - store-wide counters
+ * @tables: tables in the store
+ * @bytes: memory charged to the store (tables, transactions)
+ * @max_bytes: the store's memory limit (0: none)
+ * @snapshots: registered snapshots (open transactions and scans)
+ */
+struct kvs_store_stats {
+	u64 tables;
+	u64 bytes;
+	u64 max_bytes;
+	u64 snapshots;
+};
+
 struct kvs_store *kvs_store(void);
+void kvs_store_get_stats(struct kvs_store *s, struct kvs_store_stats *st);
+int kvs_table_names(struct kvs_store *s, char **namesp, u32 *np);
 
 int kvs_table_create(struct kvs_store *s, const char *name,
 		     const struct kvs_table_params *p, struct kvs_table **tp);

@@ -1204,6 +1204,64 @@ void kvs_table_get_stats(struct kvs_table *t, struct kvs_table_stats *st)
 }
 EXPORT_SYMBOL_GPL(kvs_table_get_stats);
 
+/**
+ * kvs_table_names() - the names of every table, at one moment
+ * @s: the store
+ * @namesp: out: an array of *@np names, each in KVS_NAME_SIZE bytes,
+ *	    NUL-padded, in no particular order; free it with kvs_kvfree()
+ * @np: out: how many
+ *
+ * Context: process context; may sleep. Takes the store's DDL mutex.
+ * Return: 0, or -ENOMEM (*@namesp is then NULL).
+ */
+int kvs_table_names(struct kvs_store *s, char **namesp, u32 *np)
+{
+	struct kvs_table *t;
+	char *names = NULL;
+	u32 n, i = 0;
+
+	kvs_might_sleep();
+	*namesp = NULL;
+	*np = 0;
+	kvs_mutex_lock(&s->ddl_mutex);
+	n = s->ntables;
+	/* Zeroed: the bytes after each name's NUL reach user space. */
+	if (n)
+		names = kvs_kvzalloc((size_t)n * KVS_NAME_SIZE, KVS_GFP_KERNEL);
+	for (t = s->tables; names && t; t = t->next_table)
+		memcpy(names + (size_t)i++ * KVS_NAME_SIZE, t->name, t->name_len);
+	kvs_mutex_unlock(&s->ddl_mutex);
+	if (n && !names)
+		return -ENOMEM;
+	*namesp = names;
+	*np = n;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kvs_table_names);
+
+/**
+ * kvs_store_get_stats() - store-wide counters
+ * @s: the store
+ * @st: out
+ *
+ * Context: process or softirq context; takes the store's snapshot lock
+ * (_bh).
+ */
+void kvs_store_get_stats(struct kvs_store *s, struct kvs_store_stats *st)
+{
+	struct kvs_snapshot *snap;
+
+	memset(st, 0, sizeof(*st));
+	st->tables = KVS_READ_ONCE(s->ntables);
+	st->bytes = kvs_mem_used(&s->mem);
+	st->max_bytes = s->mem.limit;
+	kvs_spin_lock_bh(&s->snap_lock);
+	for (snap = s->snapshots; snap; snap = snap->next)
+		st->snapshots++;
+	kvs_spin_unlock_bh(&s->snap_lock);
+}
+EXPORT_SYMBOL_GPL(kvs_store_get_stats);
+
 /* ------------------------------------------------------------------------ */
 /* The store                                                                */
 /* ------------------------------------------------------------------------ */
