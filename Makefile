@@ -24,7 +24,7 @@ LIB_OBJS	:= $(BUILD)/user/kvclient.o
 LIB_PIC_OBJS	:= $(BUILD)/user/kvclient.pic.o
 
 .PHONY: all modules user lib kvctl deps check check-all lint unit vmtest vm \
-	run install clean help vm-progs
+	run install clean help vm-progs bench-kmod
 
 all: modules user
 
@@ -39,6 +39,8 @@ help:
 	@echo "                   EXTRA=dir adds tests (scripts or *.c) of your own"
 	@echo "  make vm          shell in a VM with the module loaded (KERNEL=...)"
 	@echo "  make check-all   make check, then the VM suite on 6.1-rt, 6.12, 6.12-rt"
+	@echo "  make bench-kmod  in-kernel benchmark against rhashtable in a VM (KERNEL=...,"
+	@echo "                   MEM=2G, ARGS=\"entries=1000000 reps=5\"); bench/kmod/README.md"
 	@echo "  make install     kvstore.ko (extra/), libkvclient, kvctl into PREFIX"
 
 modules:
@@ -108,6 +110,10 @@ check:
 
 check-all:
 	scripts/check.sh --all
+
+# --- benchmarks ---------------------------------------------------------
+bench-kmod:
+	$(MAKE) -C bench/kmod run KERNEL=$(KERNEL) $(if $(MEM),MEM=$(MEM)) $(if $(ARGS),ARGS="$(ARGS)")
 
 # --- install ------------------------------------------------------------
 install: modules user
