@@ -208,6 +208,16 @@ static inline bool kvs_table_ordered(const struct kvs_table *t)
 	return t->params.flags & KVS_TABLE_ORDERED;
 }
 
+/* The record of a key whose hash in @t's index is @hash; under RCU. */
+static inline struct kvs_record *kvs_record_find_hashed(struct kvs_table *t,
+							 const void *key,
+							 u32 klen, u32 hash)
+{
+	struct kvs_hnode *n = kvs_hash_lookup(&t->hash, key, klen, hash);
+
+	return n ? container_of(n, struct kvs_record, hnode) : NULL;
+}
+
 /* Engine-internal, shared by kvs_store.c and kvs_txn.c */
 int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen);
 int kvs_check_gfp(kvs_gfp_t gfp);

@@ -42,6 +42,10 @@
 #define KVS_SCAN_BATCH		64
 
 /* Past this many tries kvs_txn_run() backs off no further. */
+/* Small transactions need no allocation but their own: room inside. */
+#define KVS_TXN_INLINE		8	/* reads, writes */
+#define KVS_TXN_ARENA_INLINE	512	/* bytes of keys */
+
 #define KVS_TXN_BACKOFF_MAX	10
 #define KVS_TXN_DEFAULT_TRIES	16
 
@@ -50,6 +54,7 @@
  * @t: its table
  * @key: the key bytes, in the transaction's arena
  * @klen: their number
+ * @rhash: the key's hash in @t's index
  * @hash: of (@t, @key), for the transaction's own index
  * @next: next entry in the same index bucket, as index + 1; 0 ends
  */
@@ -57,6 +62,7 @@ struct kvs_txn_key {
 	struct kvs_table *t;
 	const u8 *key;
 	u32 klen;
+	u32 rhash;
 	u32 hash;
 	u32 next;
 };
@@ -146,7 +152,13 @@ struct kvs_txn_chunk {
  * @nranges: how many
  * @ranges_cap: room for
  * @arena: key copies
- * @charged: bytes charged to the store for all this bookkeeping
+ * @charged: bytes charged to the store for all this bookkeeping, beyond
+ *	     the transaction itself
+ * @reads_inl: the first reads
+ * @writes_inl: the first writes
+ * @rbuckets_inl: the first index of reads
+ * @wbuckets_inl: the first index of writes
+ * @arena_inl: the first block of the arena (a struct kvs_txn_chunk)
  */
 struct kvs_txn {
 	struct kvs_store *s;
@@ -160,6 +172,12 @@ struct kvs_txn {
 	u32 ranges_cap;
 	struct kvs_txn_chunk *arena;
 	u64 charged;
+	struct kvs_txn_key reads_inl[KVS_TXN_INLINE];
+	struct kvs_txn_write writes_inl[KVS_TXN_INLINE];
+	u32 rbuckets_inl[2 * KVS_TXN_INLINE];
+	u32 wbuckets_inl[2 * KVS_TXN_INLINE];
+	u64 arena_inl[(sizeof(struct kvs_txn_chunk) +
+		       KVS_TXN_ARENA_INLINE) / sizeof(u64)];
 };
 
 /* ------------------------------------------------------------------------ */
@@ -265,6 +283,9 @@ static int kvs_check_range(const struct kvs_table *t,
 /* The transaction's memory                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* Past this, bookkeeping may come from vmalloc (process context only). */
+#define KVS_TXN_BIG_ALLOC	4096
+
 /* Allocate @size bytes charged to the store. */
 static void *kvs_txn_alloc(struct kvs_txn *tx, size_t size)
 {
@@ -272,7 +293,8 @@ static void *kvs_txn_alloc(struct kvs_txn *tx, size_t size)
 
 	if (kvs_mem_charge(&tx->s->mem, size))
 		return NULL;
-	p = kvs_alloc(size, tx->gfp);
+	p = size > KVS_TXN_BIG_ALLOC ? kvs_kvzalloc(size, tx->gfp) :
+				       kvs_alloc(size, tx->gfp);
 	if (!p) {
 		kvs_mem_uncharge(&tx->s->mem, size);
 		return NULL;
@@ -283,9 +305,13 @@ static void *kvs_txn_alloc(struct kvs_txn *tx, size_t size)
 
 static void kvs_txn_free(struct kvs_txn *tx, void *p, size_t size)
 {
-	if (!p)
+	/* Nothing to do for the room inside the transaction. */
+	if (!p || ((u8 *)p >= (u8 *)tx && (u8 *)p < (u8 *)(tx + 1)))
 		return;
-	kvs_free(p);
+	if (size > KVS_TXN_BIG_ALLOC)
+		kvs_kvfree(p);
+	else
+		kvs_free(p);
 	kvs_mem_uncharge(&tx->s->mem, size);
 	tx->charged -= size;
 }
@@ -334,10 +360,10 @@ static struct kvs_txn_key *kvs_set_at(const struct kvs_txn_set *set, u32 i)
 	return (struct kvs_txn_key *)((u8 *)set->ent + (size_t)i * set->size);
 }
 
-static u32 kvs_txn_hash(struct kvs_table *t, const void *key, u32 klen)
+/* The transaction's index hash of a key whose hash in @t is @rhash. */
+static u32 kvs_txn_hash(const struct kvs_table *t, u32 rhash)
 {
-	return kvs_hash_keyhash(&t->hash, key, klen) ^
-	       (u32)(t->id * 0x9e3779b97f4a7c15ull >> 32);
+	return rhash ^ (u32)(t->id * 0x9e3779b97f4a7c15ull >> 32);
 }
 
 static struct kvs_txn_key *kvs_set_find(const struct kvs_txn_set *set,
@@ -412,7 +438,7 @@ static int kvs_set_reserve(struct kvs_txn *tx, struct kvs_txn_set *set)
 static struct kvs_txn_key *kvs_set_add(struct kvs_txn *tx,
 				       struct kvs_txn_set *set,
 				       struct kvs_table *t, const void *key,
-				       u32 klen, u32 hash)
+				       u32 klen, u32 rhash)
 {
 	struct kvs_txn_key *k = kvs_set_at(set, set->n);
 
@@ -422,7 +448,8 @@ static struct kvs_txn_key *kvs_set_add(struct kvs_txn *tx,
 		return NULL;
 	k->t = t;
 	k->klen = klen;
-	k->hash = hash;
+	k->rhash = rhash;
+	k->hash = kvs_txn_hash(t, rhash);
 	kvs_set_link(set, set->n++);
 	return k;
 }
@@ -444,26 +471,26 @@ static void kvs_set_release(struct kvs_txn *tx, struct kvs_txn_set *set)
  * the transaction wrote); a key read before is not added twice.
  */
 static int kvs_txn_note_read(struct kvs_txn *tx, struct kvs_table *t,
-			     const void *key, u32 klen, u32 hash)
+			     const void *key, u32 klen, u32 rhash)
 {
 	int ret;
 
 	if (tx->flags & KVS_TXN_RDONLY ||
-	    kvs_set_find(&tx->reads, t, key, klen, hash))
+	    kvs_set_find(&tx->reads, t, key, klen, kvs_txn_hash(t, rhash)))
 		return 0;
 	ret = kvs_set_reserve(tx, &tx->reads);
 	if (ret)
 		return ret;
-	return kvs_set_add(tx, &tx->reads, t, key, klen, hash) ? 0 : -ENOMEM;
+	return kvs_set_add(tx, &tx->reads, t, key, klen, rhash) ? 0 : -ENOMEM;
 }
 
 static struct kvs_txn_write *kvs_txn_find_write(struct kvs_txn *tx,
 						struct kvs_table *t,
 						const void *key, u32 klen,
-						u32 hash)
+						u32 rhash)
 {
 	return (struct kvs_txn_write *)kvs_set_find(&tx->writes, t, key, klen,
-						    hash);
+						    kvs_txn_hash(t, rhash));
 }
 
 static struct kvs_txn_write *kvs_txn_write_at(struct kvs_txn *tx, u32 i)
@@ -515,7 +542,17 @@ int kvs_txn_begin(struct kvs_store *s, unsigned int flags, kvs_gfp_t gfp,
 	tx->flags = flags;
 	tx->gfp = gfp;
 	tx->reads.size = sizeof(struct kvs_txn_key);
+	tx->reads.ent = tx->reads_inl;
+	tx->reads.cap = KVS_TXN_INLINE;
+	tx->reads.buckets = tx->rbuckets_inl;
+	tx->reads.nbuckets = ARRAY_SIZE(tx->rbuckets_inl);
 	tx->writes.size = sizeof(struct kvs_txn_write);
+	tx->writes.ent = tx->writes_inl;
+	tx->writes.cap = KVS_TXN_INLINE;
+	tx->writes.buckets = tx->wbuckets_inl;
+	tx->writes.nbuckets = ARRAY_SIZE(tx->wbuckets_inl);
+	tx->arena = (struct kvs_txn_chunk *)tx->arena_inl;
+	tx->arena->size = KVS_TXN_ARENA_INLINE;
 	kvs_snapshot_begin(s, &tx->snap);
 	*txp = tx;
 	return 0;
@@ -598,7 +635,7 @@ static struct kvs_version *kvs_txn_view(struct kvs_txn *tx,
 	*own = w;
 	if (w)
 		return w->v;
-	r = kvs_record_find(t, key, klen);
+	r = kvs_record_find_hashed(t, key, klen, hash);
 	return r ? kvs_version_at(r, tx->snap.ts) : NULL;
 }
 
@@ -635,7 +672,7 @@ int kvs_txn_get(struct kvs_txn *tx, struct kvs_table *t, const void *key,
 	ret = kvs_txn_check_key(tx, t, key, klen);
 	if (ret)
 		return ret;
-	hash = kvs_txn_hash(t, key, klen);
+	hash = kvs_hash_keyhash(&t->hash, key, klen);
 	if (!kvs_txn_find_write(tx, t, key, klen, hash)) {
 		ret = kvs_txn_note_read(tx, t, key, klen, hash);
 		if (ret)
@@ -667,7 +704,7 @@ static int kvs_txn_write(struct kvs_txn *tx, struct kvs_table *t,
 			 const void *key, u32 klen, struct kvs_version *v,
 			 unsigned int mode, u64 expect)
 {
-	u32 hash = kvs_txn_hash(t, key, klen);
+	u32 hash = kvs_hash_keyhash(&t->hash, key, klen);
 	bool conditional = v->tombstone || mode != KVS_PUT_UPSERT;
 	struct kvs_txn_write *w;
 	struct kvs_version *cur;
@@ -922,7 +959,7 @@ static bool kvs_scan_own(const struct kvs_scan_state *st,
 			 const struct kvs_record *r)
 {
 	return kvs_txn_find_write(st->tx, st->t, r->key, r->klen,
-				  kvs_txn_hash(st->t, r->key, r->klen));
+				  r->hnode.hash);
 }
 
 /* Remember @key as the place to resume from. */
@@ -1209,7 +1246,8 @@ static int kvs_txn_prepare(struct kvs_txn *tx)
 		if (w->fresh)
 			continue;
 		kvs_rcu_read_lock();
-		r = kvs_record_find(w->k.t, w->k.key, w->k.klen);
+		r = kvs_record_find_hashed(w->k.t, w->k.key, w->k.klen,
+					   w->k.rhash);
 		kvs_rcu_read_unlock();
 		if (r)
 			continue;
@@ -1256,7 +1294,8 @@ static int kvs_txn_lock_all(struct kvs_txn *tx, const u32 *order)
 	for (i = 0; i < tx->writes.n; i++) {
 		w = kvs_txn_write_at(tx, order[i]);
 		for (;;) {
-			r = kvs_record_find(w->k.t, w->k.key, w->k.klen);
+			r = kvs_record_find_hashed(w->k.t, w->k.key,
+						   w->k.klen, w->k.rhash);
 			if (!r) {
 				if (!w->fresh) {
 					if (kvs_txn_unlock_all(tx, order, i))
@@ -1362,7 +1401,7 @@ static bool kvs_txn_validate(struct kvs_txn *tx)
 
 	for (i = 0; i < tx->reads.n; i++) {
 		k = kvs_set_at(&tx->reads, i);
-		r = kvs_record_find(k->t, k->key, k->klen);
+		r = kvs_record_find_hashed(k->t, k->key, k->klen, k->rhash);
 		if (r && kvs_txn_record_conflicts(tx, r))
 			return false;
 	}

@@ -279,7 +279,6 @@ KVS_TEST(txn_basic)
 	KVS_TEST_EQ(acc.maxver, vb);
 
 	/* Read-your-writes in gets and scans; nobody else sees the writes. */
-	kvs_table_get_stats(o, &st0);
 	KVS_TEST_EQ(txn_tput(tx, o, "a", "A", KVS_PUT_UPSERT, 0), 0);
 	KVS_TEST_EQ(txn_tput(tx, o, "d", "4", KVS_PUT_INSERT, 0), 0);
 	KVS_TEST_EQ(txn_tdel(tx, o, "b", KVS_DEL_ANY, 0), 0);
@@ -304,16 +303,30 @@ KVS_TEST(txn_basic)
 	KVS_TEST_ASSERT(txn_get_is(h, "y", NULL, NULL));
 	KVS_TEST_ASSERT(txn_table_is(o, "a=1x b=2 c=3"));
 
-	/* Abort applies nothing and gives the writes' memory back. */
+	/* Abort applies nothing... */
 	kvs_txn_abort(tx);
 	KVS_TEST_ASSERT(txn_table_is(o, "a=1x b=2 c=3"));
 	KVS_TEST_ASSERT(txn_get_is(h, "y", NULL, NULL));
 	KVS_TEST_ASSERT(txn_get_is(h, "x", "10", NULL));
 	kvs_table_get_stats(o, &st1);
-	KVS_TEST_EQ(st1.entries, st0.entries);
-	KVS_TEST_EQ(st1.bytes, st0.bytes);
+	KVS_TEST_EQ(st1.entries, 3);
 	kvs_table_get_stats(h, &st1);
 	KVS_TEST_EQ(st1.entries, 1);
+
+	/* ...and gives back what its writes were charged (nothing to reclaim here). */
+	kvs_store_gc_sync(s);
+	kvs_table_get_stats(o, &st0);
+	KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &tx), 0);
+	KVS_TEST_EQ(txn_tput(tx, o, "a", "A", KVS_PUT_UPSERT, 0), 0);
+	KVS_TEST_EQ(txn_tput(tx, o, "d", "4", KVS_PUT_INSERT, 0), 0);
+	KVS_TEST_EQ(txn_tdel(tx, o, "b", KVS_DEL_ANY, 0), 0);
+	kvs_table_get_stats(o, &st1);
+	KVS_TEST_GT(st1.bytes, st0.bytes);
+	kvs_txn_abort(tx);
+	kvs_store_gc_sync(s);
+	kvs_table_get_stats(o, &st1);
+	KVS_TEST_EQ(st1.bytes, st0.bytes);
+	KVS_TEST_EQ(st1.records, st0.records);
 
 	/*
 	 * A new transaction sees what committed before it began; its commit
@@ -689,6 +702,19 @@ KVS_TEST(txn_write_skew)
 	KVS_TEST_EQ(kvs_txn_commit(t1, NULL), -EAGAIN);
 	KVS_TEST_ASSERT(txn_get_is(t, "r", NULL, NULL));
 
+	/* A refused put or delete read the key too: its outcome can change. */
+	KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &t1), 0);
+	KVS_TEST_EQ(txn_tput(t1, t, "x", "9", KVS_PUT_INSERT, 0), -EEXIST);
+	KVS_TEST_EQ(txn_tput(t1, t, "r", "1", KVS_PUT_UPSERT, 0), 0);
+	KVS_TEST_EQ(txn_del_str(t, "x"), 0);
+	KVS_TEST_EQ(kvs_txn_commit(t1, NULL), -EAGAIN);
+	KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &t1), 0);
+	KVS_TEST_EQ(txn_tdel(t1, t, "x", KVS_DEL_ANY, 0), -ENOENT);
+	KVS_TEST_EQ(txn_tput(t1, t, "r", "1", KVS_PUT_UPSERT, 0), 0);
+	KVS_TEST_EQ(txn_put_str(t, "x", "0", KVS_PUT_INSERT, 0, NULL), 0);
+	KVS_TEST_EQ(kvs_txn_commit(t1, NULL), -EAGAIN);
+	KVS_TEST_ASSERT(txn_get_is(t, "r", NULL, NULL));
+
 	/* No false conflicts: disjoint keys, unread keys changing. */
 	KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &t1), 0);
 	KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &t2), 0);
@@ -1020,6 +1046,105 @@ static void txn_full_net(struct kvs_store *s, unsigned int keys,
 	kvs_table_put(t);
 }
 
+/* A new ordered table of max_entries @max holding "k0", "k1", ... (@keys). */
+static struct kvs_table *txn_full_table_new(struct kvs_store *s,
+					    const char *name, u64 max,
+					    unsigned int keys)
+{
+	struct kvs_table_params p = txn_test_params;
+	struct kvs_table *t;
+	unsigned int i;
+	char key[16];
+
+	p.flags = KVS_TABLE_ORDERED;
+	p.max_entries = max;
+	KVS_TEST_EQ(kvs_table_create(s, name, &p, &t), 0);
+	for (i = 0; i < keys; i++) {
+		snprintf(key, sizeof(key), "k%u", i);
+		KVS_TEST_EQ(txn_put_str(t, key, "v", KVS_PUT_INSERT, 0, NULL), 0);
+	}
+	return t;
+}
+
+static u64 txn_entries(struct kvs_table *t)
+{
+	struct kvs_table_stats st;
+
+	kvs_table_get_stats(t, &st);
+	return st.entries;
+}
+
+/*
+ * Entry limits of several tables in one transaction: each table's net
+ * change counts; one table over its limit refuses the whole commit and
+ * leaves every table's count as it was; so does a conflict.
+ */
+static void txn_full_multi(struct kvs_store *s)
+{
+	struct kvs_table *ta = txn_full_table_new(s, "ma", 2, 1);
+	struct kvs_table *tb = txn_full_table_new(s, "mb", 2, 2);
+	struct kvs_txn *tx;
+
+	/* ma (locked and charged first) fits, mb does not. */
+	KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &tx), 0);
+	KVS_TEST_EQ(txn_tput(tx, ta, "x", "v", KVS_PUT_INSERT, 0), 0);
+	KVS_TEST_EQ(txn_tput(tx, tb, "y", "v", KVS_PUT_INSERT, 0), 0);
+	KVS_TEST_EQ(kvs_txn_commit(tx, NULL), -ENOSPC);
+	KVS_TEST_EQ(txn_entries(ta), 1);
+	KVS_TEST_EQ(txn_entries(tb), 2);
+	KVS_TEST_ASSERT(txn_table_is(ta, "k0=v"));
+	KVS_TEST_ASSERT(txn_table_is(tb, "k0=v k1=v"));
+
+	/* mb's delete makes room for its insert; ma grows. */
+	KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &tx), 0);
+	KVS_TEST_EQ(txn_tput(tx, ta, "x", "v", KVS_PUT_INSERT, 0), 0);
+	KVS_TEST_EQ(txn_tput(tx, tb, "y", "v", KVS_PUT_INSERT, 0), 0);
+	KVS_TEST_EQ(txn_tdel(tx, tb, "k0", KVS_DEL_ANY, 0), 0);
+	KVS_TEST_EQ(kvs_txn_commit(tx, NULL), 0);
+	KVS_TEST_EQ(txn_entries(ta), 2);
+	KVS_TEST_EQ(txn_entries(tb), 2);
+	KVS_TEST_ASSERT(txn_table_is(ta, "k0=v x=v"));
+	KVS_TEST_ASSERT(txn_table_is(tb, "k1=v y=v"));
+
+	/* Now ma (first) is over, mb fits. */
+	KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &tx), 0);
+	KVS_TEST_EQ(txn_tput(tx, ta, "z", "v", KVS_PUT_INSERT, 0), 0);
+	KVS_TEST_EQ(txn_tdel(tx, tb, "y", KVS_DEL_ANY, 0), 0);
+	KVS_TEST_EQ(txn_tput(tx, tb, "z", "v", KVS_PUT_INSERT, 0), 0);
+	KVS_TEST_EQ(kvs_txn_commit(tx, NULL), -ENOSPC);
+	KVS_TEST_EQ(txn_entries(ta), 2);
+	KVS_TEST_EQ(txn_entries(tb), 2);
+	KVS_TEST_ASSERT(txn_table_is(tb, "k1=v y=v"));
+
+	/* A net shrink: two deleted, one inserted. */
+	KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &tx), 0);
+	KVS_TEST_EQ(txn_tdel(tx, ta, "k0", KVS_DEL_ANY, 0), 0);
+	KVS_TEST_EQ(txn_tdel(tx, ta, "x", KVS_DEL_ANY, 0), 0);
+	KVS_TEST_EQ(txn_tput(tx, ta, "w", "v", KVS_PUT_INSERT, 0), 0);
+	KVS_TEST_EQ(kvs_txn_commit(tx, NULL), 0);
+	KVS_TEST_EQ(txn_entries(ta), 1);
+	KVS_TEST_ASSERT(txn_table_is(ta, "w=v"));
+	KVS_TEST_EQ(txn_put_str(ta, "x", "v", KVS_PUT_INSERT, 0, NULL), 0);
+	KVS_TEST_EQ(txn_put_str(ta, "y", "v", KVS_PUT_INSERT, 0, NULL), -ENOSPC);
+
+	/* A conflict gives back the growth charged before validation. */
+	KVS_TEST_EQ(txn_del_str(tb, "y"), 0);
+	KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &tx), 0);
+	KVS_TEST_ASSERT(txn_tget_is(tx, tb, "k1", "v", NULL));
+	KVS_TEST_EQ(txn_tput(tx, tb, "q", "v", KVS_PUT_INSERT, 0), 0);
+	KVS_TEST_EQ(txn_put_str(tb, "k1", "w", KVS_PUT_REPLACE, 0, NULL), 0);
+	KVS_TEST_EQ(kvs_txn_commit(tx, NULL), -EAGAIN);
+	KVS_TEST_EQ(txn_entries(tb), 1);
+	KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &tx), 0);
+	KVS_TEST_EQ(txn_tput(tx, tb, "q", "v", KVS_PUT_INSERT, 0), 0);
+	KVS_TEST_EQ(kvs_txn_commit(tx, NULL), 0);
+	KVS_TEST_EQ(txn_entries(tb), 2);
+	KVS_TEST_ASSERT(txn_table_is(tb, "k1=w q=v"));
+
+	kvs_table_put(ta);
+	kvs_table_put(tb);
+}
+
 /*
  * Entry limits are checked at commit, all or nothing, on the table's count
  * after the commit; byte limits at put time, leaving the transaction usable.
@@ -1114,6 +1239,7 @@ KVS_TEST(txn_full_table)
 	 */
 	txn_full_net(s, 4, 1, "a=v b=v c=v d=v", "b=v c=v d=v n1=v");
 	txn_full_net(s, 3, 2, "a=v b=v c=v", "b=v c=v n1=v n2=v");
+	txn_full_multi(s);
 	txn_store_free(s);
 }
 
@@ -1138,7 +1264,8 @@ KVS_TEST(txn_limits)
 	int ret = 0;
 	char c;
 
-	/* Deferred frees (of earlier tests too) must not move the count. */
+	/* Neither the gc work nor deferred frees may move the counts. */
+	kvs_store_gc_sync(s);
 	kvs_rcu_barrier();
 	kvs_table_get_stats(t, &st0);
 	mem0 = kvs_mem_used(&s->mem);
@@ -1167,6 +1294,7 @@ KVS_TEST(txn_limits)
 	kvs_test_log("limits: %u writes in %llu ns", KVS_TXN_MAX_OPS,
 		     (unsigned long long)(kvs_ktime_ns() - t0));
 	kvs_txn_abort(tx);
+	kvs_store_gc_sync(s);
 	kvs_rcu_barrier();
 	kvs_table_get_stats(t, &st1);
 	KVS_TEST_EQ(st1.bytes, st0.bytes);
@@ -1230,6 +1358,7 @@ KVS_TEST(txn_limits)
 	kvs_test_log("limits: %u scans in %llu ns", KVS_TXN_MAX_OPS,
 		     (unsigned long long)(kvs_ktime_ns() - t0));
 	kvs_txn_abort(tx);
+	kvs_store_gc_sync(s);
 	kvs_rcu_barrier();
 	KVS_TEST_EQ(kvs_mem_used(&s->mem), mem0);
 	KVS_TEST_EQ(kvs_alloc_live(), live0);
@@ -1372,7 +1501,10 @@ static int txn_fn_attempt(struct kvs_store *s, struct kvs_table *t,
 	return TXN_FN_AFTER;
 }
 
-/* Reclaim, and wait for deferred frees, so that the counters are exact. */
+/*
+ * Reclaim (this also waits for the gc work that writes and the ends of
+ * snapshots kick), and wait for deferred frees: the counters are exact.
+ */
 static void txn_fn_settle(struct kvs_store *s)
 {
 	kvs_store_gc_sync(s);
@@ -1416,21 +1548,12 @@ KVS_TEST(txn_fail_nth)
 	}
 
 	for (n = 1; n < 500; n++) {
-		txn_fn_settle(s);
-		{
-			long l1 = kvs_alloc_live(), l2;
-			struct kvs_table_stats a1, a2;
-
-			kvs_table_get_stats(t, &a1);
-			kvs_test_msleep(5);
-			kvs_rcu_barrier();
-			l2 = kvs_alloc_live();
-			kvs_table_get_stats(t, &a2);
-			if (l1 != l2 || a1.records != a2.records || a1.bytes != a2.bytes)
-				kvs_test_log("DBG n %u: live %ld -> %ld records %llu -> %llu retained %llu -> %llu bytes %llu -> %llu", n, l1, l2,
-					     a1.records, a2.records, a1.retained_versions, a2.retained_versions, a1.bytes, a2.bytes);
-		}
+		/*
+		 * Check first, then settle: a scan's end kicks the gc work,
+		 * whose own allocations must not be counted in a baseline.
+		 */
 		KVS_TEST_ASSERT(txn_fn_state_is(t, txn_fn_before, TXN_FN_BEFORE_SCAN));
+		txn_fn_settle(s);
 		kvs_table_get_stats(t, &st0);
 		live0 = kvs_alloc_live();
 		other0 = kvs_mem_used(&s->mem) - st0.bytes;
