@@ -209,9 +209,8 @@ static inline bool kvs_table_ordered(const struct kvs_table *t)
 }
 
 /* The record of a key whose hash in @t's index is @hash; under RCU. */
-static inline struct kvs_record *kvs_record_find_hashed(struct kvs_table *t,
-							 const void *key,
-							 u32 klen, u32 hash)
+static inline struct kvs_record *
+kvs_record_find_hashed(struct kvs_table *t, const void *key, u32 klen, u32 hash)
 {
 	struct kvs_hnode *n = kvs_hash_lookup(&t->hash, key, klen, hash);
 

@@ -868,7 +868,8 @@ KVS_TEST(txn_phantom)
 	KVS_TEST_EQ(txn_phantom_try(s, t, &r, "k12", 1, "k10=v k12=v", TXN_UPD, "k12"), -EAGAIN);
 	/* ...also when the callback stopped it with an error */
 	KVS_TEST_EQ(txn_phantom_try(s, t, &r, "k12", -EINTR, "k10=v k12=v", TXN_INS, "k18"), 0);
-	KVS_TEST_EQ(txn_phantom_try(s, t, &r, "k12", -EINTR, "k10=v k12=v", TXN_INS, "k11"), -EAGAIN);
+	KVS_TEST_EQ(txn_phantom_try(s, t, &r, "k12", -EINTR, "k10=v k12=v", TXN_INS, "k11"),
+		    -EAGAIN);
 	KVS_TEST_EQ(txn_put_str(t, "k18", "v", KVS_PUT_INSERT, 0, NULL), 0);
 
 	/* Reverse, stopped at k18: only [k18, k20) was read */
@@ -1371,19 +1372,24 @@ KVS_TEST(txn_limits)
 /* ---- txn_fail_nth ------------------------------------------------------- */
 
 #define TXN_FN_NKEYS	9
+
 static const char *const txn_fn_keys[TXN_FN_NKEYS] = {
 	"dd", "dd2", "new1", "new2", "p1", "p2", "s1", "s2", "zz",
 };
+
 static const char *const txn_fn_before[TXN_FN_NKEYS] = {
 	"x", "y", NULL, NULL, "a", "b", "1", "2", NULL,
 };
+
 static const char *const txn_fn_after[TXN_FN_NKEYS] = {
 	NULL, NULL, "N", "M", "a", "B", "1", "2", NULL,
 };
+
 #define TXN_FN_BEFORE_SCAN	"dd=x dd2=y p1=a p2=b s1=1 s2=2"
 #define TXN_FN_AFTER_SCAN	"new1=N new2=M p1=a p2=B s1=1 s2=2"
 
 #define TXN_FN_STEPS	9
+
 static const int txn_fn_want[TXN_FN_STEPS] = {
 	0, -ENOENT, 0, 0, 0, 0, 0, 0, 0,
 };
