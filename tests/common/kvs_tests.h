@@ -41,6 +41,7 @@ KVS_TEST(clock_stress_visibility);
 KVS_TEST(store_table_ddl);
 KVS_TEST(store_put_modes);
 KVS_TEST(store_put_modes_ordered);
+KVS_TEST(store_names_and_stats);
 KVS_TEST(store_bad_input);
 KVS_TEST(store_full_table);
 KVS_TEST(store_full_store);

@@ -177,6 +177,59 @@ KVS_TEST(store_put_modes)
 	store_put_modes_in(0);
 }
 
+/* kvs_table_names() and kvs_store_get_stats(): what the proxy lists. */
+KVS_TEST(store_names_and_stats)
+{
+	struct kvs_store *s = store_store_new(1 << 20);
+	struct kvs_store_stats st;
+	struct kvs_snapshot snap;
+	struct kvs_table *t;
+	bool seen_a = false, seen_b = false;
+	char *names;
+	u32 n, i, j;
+
+	KVS_TEST_EQ(kvs_table_names(s, &names, &n), 0);
+	KVS_TEST_EQ(n, 0);
+	KVS_TEST_NULL(names);
+	kvs_store_get_stats(s, &st);
+	KVS_TEST_EQ(st.tables, 0);
+	KVS_TEST_EQ(st.max_bytes, 1 << 20);
+	KVS_TEST_EQ(st.snapshots, 0);
+
+	t = store_table_new(s, "alpha", 0);
+	kvs_table_put(t);
+	t = store_table_new(s, "b", KVS_TABLE_ORDERED);
+	KVS_TEST_EQ(store_put_str(t, "k", "v", KVS_PUT_UPSERT, 0, NULL), 0);
+	KVS_TEST_EQ(kvs_table_names(s, &names, &n), 0);
+	KVS_TEST_EQ(n, 2);
+	for (i = 0; names && i < n; i++) {
+		const char *name = names + (size_t)i * KVS_NAME_SIZE;
+
+		seen_a |= !strcmp(name, "alpha");
+		seen_b |= !strcmp(name, "b");
+		/* NUL-padded: the proxy copies whole fields to user space. */
+		for (j = strlen(name); j < KVS_NAME_SIZE; j++)
+			KVS_TEST_EQ(name[j], 0);
+	}
+	KVS_TEST_ASSERT(seen_a && seen_b);
+	kvs_kvfree(names);
+
+	kvs_snapshot_begin(s, &snap);
+	kvs_store_get_stats(s, &st);
+	KVS_TEST_EQ(st.tables, 2);
+	KVS_TEST_EQ(st.snapshots, 1);
+	KVS_TEST_ASSERT(st.bytes > 0 && st.bytes <= st.max_bytes);
+	kvs_snapshot_end(s, &snap);
+
+	KVS_TEST_EQ(kvs_table_drop(s, "alpha"), 0);
+	KVS_TEST_EQ(kvs_table_names(s, &names, &n), 0);
+	KVS_TEST_EQ(n, 1);
+	KVS_TEST_ASSERT(names && !strcmp(names, "b"));
+	kvs_kvfree(names);
+	kvs_table_put(t);
+	store_free(s);
+}
+
 KVS_TEST(store_put_modes_ordered)
 {
 	store_put_modes_in(KVS_TABLE_ORDERED);
