@@ -248,17 +248,30 @@ static bool kvs_record_prune_locked(struct kvs_table *t, struct kvs_record *r,
 			  kvs_rcu_access_pointer(newest->older));
 }
 
-/* Put @r on its table's gc list unless it is there already. */
-void kvs_record_queue_gc_locked(struct kvs_table *t, struct kvs_record *r)
+/*
+ * Put @r on its table's gc list unless it is there already. Return: true
+ * if it was not: a writer then kicks the gc work (kvs_record_queue_gc_kick)
+ * so that garbage never waits for an unrelated event; the gc work itself
+ * requeues what must wait without kicking itself again.
+ */
+bool kvs_record_queue_gc_locked(struct kvs_table *t, struct kvs_record *r)
 {
 	KVS_WARN_ON_ONCE(!kvs_record_held(r));
 	if (r->queued)
-		return;
+		return false;
 	r->queued = true;
 	kvs_spin_lock_bh(&t->gc_lock);
 	r->gc_next = t->gc_head;
 	t->gc_head = r;
 	kvs_spin_unlock_bh(&t->gc_lock);
+	return true;
+}
+
+/* A writer's kvs_record_queue_gc_locked(): start the gc work if needed. */
+static void kvs_record_queue_gc_kick(struct kvs_table *t, struct kvs_record *r)
+{
+	if (kvs_record_queue_gc_locked(t, r))
+		kvs_work_queue(&t->store->gc_work);
 }
 
 /* Unlink a dead record from both indexes; free it after a grace period. */
@@ -425,7 +438,7 @@ void kvs_record_tidy_locked(struct kvs_table *t, struct kvs_record *r)
 	view.present = (u64)kvs_atomic64_read(&t->store->safe_horizon);
 	if (kvs_record_prune_locked(t, r, &view) ||
 	    !kvs_rcu_access_pointer(r->newest))
-		kvs_record_queue_gc_locked(t, r);
+		kvs_record_queue_gc_kick(t, r);
 }
 
 /*
@@ -529,7 +542,7 @@ static int kvs_write_locked(struct kvs_table *t, struct kvs_record *r,
 	if (ret) {
 		/* A record this write created stays empty: gc removes it. */
 		if (!kvs_rcu_access_pointer(r->newest))
-			kvs_record_queue_gc_locked(t, r);
+			kvs_record_queue_gc_kick(t, r);
 		return ret;
 	}
 	w->ts = kvs_record_install_locked(t, r, w->v);
@@ -795,10 +808,16 @@ static unsigned int kvs_store_read_view(struct kvs_store *s,
 }
 
 /* Drain one table's gc list; requeue what must wait. */
-static void kvs_table_gc(struct kvs_table *t, const struct kvs_gc_view *view)
+/*
+ * Drain one table's gc list; requeue what must wait. Return: true if a
+ * record waits for commits newer than @view->present, which a later run
+ * can reclaim (what only snapshots hold waits for them to end instead).
+ */
+static bool kvs_table_gc(struct kvs_table *t, const struct kvs_gc_view *view)
 {
 	struct kvs_record *list, *r, *next;
 	struct kvs_version *newest;
+	bool later = false;
 
 	kvs_spin_lock_bh(&t->gc_lock);
 	list = t->gc_head;
@@ -821,12 +840,15 @@ static void kvs_table_gc(struct kvs_table *t, const struct kvs_gc_view *view)
 			kvs_record_free(t, r, true);
 			continue;
 		}
-		if (newest->tombstone || kvs_rcu_access_pointer(newest->older))
+		if (newest->tombstone || kvs_rcu_access_pointer(newest->older)) {
 			kvs_record_queue_gc_locked(t, r);
+			later |= newest->ts > view->present;
+		}
 		kvs_record_unlock(r);
 		kvs_lockwin_exit();
 		kvs_cond_resched();
 	}
+	return later;
 }
 
 /* Free tables whose last reference is gone; see kvs_table_put(). */
@@ -836,6 +858,7 @@ static void kvs_store_free_dead_tables(struct kvs_store *s,
 static void __kvs_store_gc(struct kvs_store *s)
 {
 	struct kvs_table *dead, *t, **tabs = NULL;
+	bool later = false;
 	unsigned int n = 0, i, cap = 16;
 	struct kvs_gc_view view;
 	u64 *snaps, h;
@@ -876,11 +899,14 @@ static void __kvs_store_gc(struct kvs_store *s)
 	}
 	kvs_mutex_unlock(&s->ddl_mutex);
 	for (i = 0; i < n; i++) {
-		kvs_table_gc(tabs[i], &view);
+		later |= kvs_table_gc(tabs[i], &view);
 		kvs_table_put(tabs[i]);
 	}
 	kvs_free(tabs);
 	kvs_free(snaps);
+	/* Writers went on while this ran: another run reclaims it. */
+	if (later && !kvs_atomic_read(&s->dying))
+		kvs_work_queue(&s->gc_work);
 }
 
 static void kvs_store_gc_fn(struct kvs_work *w)

@@ -239,7 +239,7 @@ bool kvs_record_present_locked(struct kvs_record *r);
 void kvs_record_link_locked(struct kvs_table *t, struct kvs_record *r,
 			    struct kvs_version *v, u64 ts);
 void kvs_record_tidy_locked(struct kvs_table *t, struct kvs_record *r);
-void kvs_record_queue_gc_locked(struct kvs_table *t, struct kvs_record *r);
+bool kvs_record_queue_gc_locked(struct kvs_table *t, struct kvs_record *r);
 
 int __must_check kvs_store_init(struct kvs_store *s, u64 max_bytes,
 				u32 max_key_size, u32 max_value_size);

@@ -29,6 +29,7 @@ const struct kvs_test_case kvs_test_cases[] = {
 	KVS_TEST_CASE(store_put_modes, 0),
 	KVS_TEST_CASE(store_put_modes_ordered, 0),
 	KVS_TEST_CASE(store_names_and_stats, 0),
+	KVS_TEST_CASE(store_gc_runs_by_itself, 0),
 	KVS_TEST_CASE(store_bad_input, 0),
 	KVS_TEST_CASE(store_full_table, 0),
 	KVS_TEST_CASE(store_full_store, 0),

@@ -42,6 +42,7 @@ KVS_TEST(store_table_ddl);
 KVS_TEST(store_put_modes);
 KVS_TEST(store_put_modes_ordered);
 KVS_TEST(store_names_and_stats);
+KVS_TEST(store_gc_runs_by_itself);
 KVS_TEST(store_bad_input);
 KVS_TEST(store_full_table);
 KVS_TEST(store_full_store);
