@@ -114,7 +114,7 @@ static const void *kvs_record_hkey(const struct kvs_hnode *n, u32 *len)
 	const struct kvs_record *r = container_of(n, struct kvs_record, hnode);
 
 	*len = r->klen;
-	return r->key;
+	return kvs_record_key(r);
 }
 
 static const void *kvs_record_skey(const struct kvs_snode *n, u32 *len)
@@ -122,7 +122,7 @@ static const void *kvs_record_skey(const struct kvs_snode *n, u32 *len)
 	const struct kvs_record *r = container_of(n, struct kvs_record, snode);
 
 	*len = r->klen;
-	return r->key;
+	return kvs_record_key(r);
 }
 
 struct kvs_record *kvs_record_alloc(struct kvs_table *t, const void *key,
@@ -132,6 +132,10 @@ struct kvs_record *kvs_record_alloc(struct kvs_table *t, const void *key,
 	struct kvs_record *r;
 	size_t base, size;
 
+	/* Past the tallest skiplist node, the key is within @koff's reach. */
+	BUILD_BUG_ON(offsetof(struct kvs_record, snode) +
+		     sizeof(struct kvs_snode) +
+		     KVS_SKL_MAX_HEIGHT * sizeof(struct kvs_snode *) > 0xffff);
 	if (kvs_table_ordered(t)) {
 		height = kvs_skl_random_height(&t->skl);
 		base = KVS_SKL_OBJ_SIZE(struct kvs_record, snode, height);
@@ -144,13 +148,18 @@ struct kvs_record *kvs_record_alloc(struct kvs_table *t, const void *key,
 	if (!r)
 		return NULL;
 	r->klen = klen;
+	r->koff = (u16)base;
 	memcpy((u8 *)r + base, key, klen);
-	r->key = (u8 *)r + base;
-	r->size = size;
 	if (height)
 		kvs_skl_node_init(&r->snode, height);
 	kvs_atomic64_inc(&t->records);
 	return r;
+}
+
+/* Bytes charged for @r: what kvs_record_alloc() allocated. */
+static size_t kvs_record_size(const struct kvs_record *r)
+{
+	return (size_t)r->koff + r->klen;
 }
 
 /*
@@ -172,21 +181,12 @@ void kvs_record_free(struct kvs_table *t, struct kvs_record *r, bool deferred)
 			kvs_version_free_now(t, v);
 	}
 	kvs_atomic64_dec(&t->records);
-	kvs_mem_uncharge(&t->mem, r->size);
+	kvs_mem_uncharge(&t->mem, kvs_record_size(r));
+	/* Off the gc list (@gc_next is dead): @rcu may take its room. */
 	if (deferred)
 		kvs_free_rcu(r, &r->rcu);
 	else
 		kvs_free(r);
-}
-
-/* The newest version a reader at @ts sees, tombstones included. */
-struct kvs_version *kvs_version_at(struct kvs_record *r, u64 ts)
-{
-	struct kvs_version *v = kvs_rcu_dereference(r->newest);
-
-	while (v && v->ts > ts)
-		v = kvs_rcu_dereference(v->older);
-	return v;
 }
 
 /**
@@ -318,6 +318,25 @@ int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen)
 	return 0;
 }
 
+/* kvs_lookup_rcu() for a key already checked. */
+static const void *__kvs_lookup_rcu(struct kvs_table *t, const void *key,
+				    u32 klen, u32 *vlen, u64 *version)
+{
+	struct kvs_record *r;
+	struct kvs_version *v;
+
+	r = kvs_record_find(t, key, klen);
+	if (!r)
+		return NULL;
+	v = kvs_version_at(r, kvs_clock_visible(&t->store->clock));
+	if (!v || v->tombstone)
+		return NULL;
+	*vlen = v->vlen;
+	if (version)
+		*version = v->ts;
+	return v->value;
+}
+
 /**
  * kvs_lookup_rcu() - find the current value of a key, without copying
  * @t: the table
@@ -336,21 +355,9 @@ int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen)
 const void *kvs_lookup_rcu(struct kvs_table *t, const void *key, u32 klen,
 			   u32 *vlen, u64 *version)
 {
-	struct kvs_record *r;
-	struct kvs_version *v;
-
 	if (kvs_check_key(t, key, klen))
 		return NULL;
-	r = kvs_record_find(t, key, klen);
-	if (!r)
-		return NULL;
-	v = kvs_version_at(r, kvs_clock_visible(&t->store->clock));
-	if (!v || v->tombstone)
-		return NULL;
-	*vlen = v->vlen;
-	if (version)
-		*version = v->ts;
-	return v->value;
+	return __kvs_lookup_rcu(t, key, klen, vlen, version);
 }
 EXPORT_SYMBOL_GPL(kvs_lookup_rcu);
 
@@ -379,7 +386,7 @@ int kvs_get(struct kvs_table *t, const void *key, u32 klen, void *buf,
 	if (ret)
 		return ret;
 	kvs_rcu_read_lock();
-	val = kvs_lookup_rcu(t, key, klen, vlen, version);
+	val = __kvs_lookup_rcu(t, key, klen, vlen, version);
 	if (!val)
 		ret = -ENOENT;
 	else if (*vlen > buflen)

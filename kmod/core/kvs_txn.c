@@ -912,8 +912,10 @@ static int kvs_scan_cmp(const struct kvs_scan_state *st, const u8 *a,
 static bool kvs_scan_own(const struct kvs_scan_state *st,
 			 const struct kvs_record *r)
 {
-	return kvs_txn_find_write(st->tx, st->t, r->key, r->klen,
-				  kvs_txn_hash(st->t, r->key, r->klen));
+	const u8 *key = kvs_record_key(r);
+
+	return kvs_txn_find_write(st->tx, st->t, key, r->klen,
+				  kvs_txn_hash(st->t, key, r->klen));
 }
 
 /*
@@ -940,7 +942,8 @@ static int kvs_scan_walk(struct kvs_scan_state *st, bool may_sleep)
 			for (; n; n = st->reverse ? kvs_skl_prev(sl, n) :
 						    kvs_skl_next(sl, n)) {
 				r = container_of(n, struct kvs_record, snode);
-				if (kvs_scan_past(st, r->key, r->klen)) {
+				if (kvs_scan_past(st, kvs_record_key(r),
+						  r->klen)) {
 					n = NULL;
 					break;
 				}
@@ -954,10 +957,10 @@ static int kvs_scan_walk(struct kvs_scan_state *st, bool may_sleep)
 			if (!n && !w)
 				break;
 			c = !w ? -1 : !n ? 1 :
-			    kvs_scan_cmp(st, r->key, r->klen, w->k.key,
-					 w->k.klen);
+			    kvs_scan_cmp(st, kvs_record_key(r), r->klen,
+					 w->k.key, w->k.klen);
 			if (c < 0) {
-				key = r->key;
+				key = kvs_record_key(r);
 				klen = r->klen;
 				ret = st->fn(st->arg, key, klen, v->value,
 					     v->vlen, v->ts);
@@ -1311,7 +1314,7 @@ static bool kvs_txn_validate(struct kvs_txn *tx)
 				 kvs_skl_first(&rg->t->skl);
 		for (; n; n = kvs_skl_next(&rg->t->skl, n)) {
 			r = container_of(n, struct kvs_record, snode);
-			if (!kvs_below_hi(&rg->hi, r->key, r->klen))
+			if (!kvs_below_hi(&rg->hi, kvs_record_key(r), r->klen))
 				break;
 			if (kvs_txn_record_conflicts(tx, r))
 				return false;
