@@ -28,6 +28,8 @@
  * @ts: commit timestamp; also the version number compare-and-swap checks
  * @vlen: bytes in @value
  * @tombstone: the key was deleted by this commit
+ * @embedded: inside its record's allocation (the record's first version):
+ *	      freed, and charged, with the record
  * @value: the value
  *
  * @rcu comes first so that what a reader touches, @ts to the end of
@@ -38,7 +40,8 @@ struct kvs_version {
 	struct kvs_version __rcu *older;
 	u64 ts;
 	u32 vlen;
-	u32 tombstone;
+	bool tombstone;
+	bool embedded;
 	u8 value[];
 };
 
@@ -52,6 +55,7 @@ struct kvs_table;
  * @gc_next: in the table's list of records to reclaim from, under its
  *	     lock; shares room with @rcu, as a record is freed only once it
  *	     is off that list
+ * @size: bytes charged for this allocation; read before @rcu is used
  * @hnode: in the table's hash index
  * @newest: the version chain (RCU)
  * @klen: key length
@@ -63,14 +67,19 @@ struct kvs_table;
  *	   table without one allocates records only up to this member.
  *
  * What a point read touches is contiguous: @hnode to @unlinked (32 bytes),
- * then, in a table without an ordered index, the key. What only writers
- * and the gc use comes first.
+ * then, in a table without an ordered index, the key and, in a record
+ * created by a put, its first version (embedded: at a place a lookup can
+ * compute from the key's length, so it prefetches the value while it
+ * walks the chain). What only writers and the gc use comes first.
  */
 struct kvs_record {
 	kvs_atomic64_t lock;
 	union {
 		struct kvs_rcu_head rcu;
-		struct kvs_record *gc_next;
+		struct {
+			struct kvs_record *gc_next;
+			u32 size;
+		};
 	};
 	struct kvs_hnode hnode;
 	struct kvs_version __rcu *newest;
@@ -244,7 +253,9 @@ struct kvs_version *kvs_version_alloc(struct kvs_table *t, const void *val,
 				      int *err);
 void kvs_version_free_now(struct kvs_table *t, struct kvs_version *v);
 struct kvs_record *kvs_record_alloc(struct kvs_table *t, const void *key,
-				    u32 klen, kvs_gfp_t gfp, int *err);
+				    u32 klen, const struct kvs_version *first,
+				    kvs_gfp_t gfp, int *err);
+struct kvs_version *kvs_record_first(struct kvs_record *r);
 void kvs_record_free(struct kvs_table *t, struct kvs_record *r,
 		     bool deferred);
 struct kvs_record *kvs_record_find(struct kvs_table *t, const void *key,

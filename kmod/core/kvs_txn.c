@@ -1198,7 +1198,7 @@ static int kvs_txn_prepare(struct kvs_txn *tx)
 		kvs_rcu_read_unlock();
 		if (r)
 			continue;
-		w->fresh = kvs_record_alloc(w->k.t, w->k.key, w->k.klen,
+		w->fresh = kvs_record_alloc(w->k.t, w->k.key, w->k.klen, NULL,
 					    tx->gfp, &ret);
 		if (!w->fresh)
 			return ret;
