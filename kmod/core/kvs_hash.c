@@ -185,6 +185,33 @@ u32 kvs_hash_keyhash(const struct kvs_hash *ht, const void *key, u32 len)
 	return (u32)h ^ (u32)(h >> 32);
 }
 
+static inline struct kvs_hnode *
+__kvs_hash_lookup(struct kvs_hash *ht, const void *key, u32 len, u32 hash,
+		  size_t hint)
+{
+	struct __kvs_hash_tbl *tbl = kvs_rcu_dereference(ht->tbl);
+	struct kvs_hnode *n;
+
+	do {
+		for (n = kvs_rcu_dereference(*__kvs_hash_bucket(tbl, hash)); n;
+		     n = kvs_rcu_dereference(n->next)) {
+			if (hint) {
+				kvs_prefetch((const u8 *)n + hint);
+				kvs_prefetch((const u8 *)n + hint + 64);
+			}
+			if (n->hash == hash && __kvs_hash_key_eq(ht, n, key, len))
+				return n;
+		}
+		/*
+		 * Pairs with the release of the cut in the rehash: a reader
+		 * that saw a node leave this array sees where it went.
+		 */
+		kvs_smp_rmb();
+		tbl = kvs_rcu_dereference(tbl->future);
+	} while (tbl);
+	return NULL;
+}
+
 /**
  * kvs_hash_lookup() - find the node with a key
  * @ht: the table
@@ -203,23 +230,29 @@ u32 kvs_hash_keyhash(const struct kvs_hash *ht, const void *key, u32 len)
 struct kvs_hnode *kvs_hash_lookup(struct kvs_hash *ht, const void *key,
 				  u32 len, u32 hash)
 {
-	struct __kvs_hash_tbl *tbl = kvs_rcu_dereference(ht->tbl);
-	struct kvs_hnode *n;
+	return __kvs_hash_lookup(ht, key, len, hash, 0);
+}
 
-	do {
-		for (n = kvs_rcu_dereference(*__kvs_hash_bucket(tbl, hash)); n;
-		     n = kvs_rcu_dereference(n->next)) {
-			if (n->hash == hash && __kvs_hash_key_eq(ht, n, key, len))
-				return n;
-		}
-		/*
-		 * Pairs with the release of the cut in the rehash: a reader
-		 * that saw a node leave this array sees where it went.
-		 */
-		kvs_smp_rmb();
-		tbl = kvs_rcu_dereference(tbl->future);
-	} while (tbl);
-	return NULL;
+/**
+ * kvs_hash_lookup_hint() - find the node with a key, prefetching past it
+ * @ht: the table
+ * @key: the key bytes
+ * @len: their number
+ * @hash: kvs_hash_keyhash(@ht, @key, @len)
+ * @hint: 0, or the offset from a node of what the caller reads next if
+ *	  that node is the one sought; the lookup prefetches two cache lines
+ *	  from there at each node it visits, so that those misses overlap the
+ *	  walk instead of following it. A hint only: it need not be memory.
+ *
+ * As kvs_hash_lookup().
+ *
+ * Context: as kvs_hash_lookup().
+ * Return: as kvs_hash_lookup().
+ */
+struct kvs_hnode *kvs_hash_lookup_hint(struct kvs_hash *ht, const void *key,
+				       u32 len, u32 hash, size_t hint)
+{
+	return __kvs_hash_lookup(ht, key, len, hash, hint);
 }
 
 /*

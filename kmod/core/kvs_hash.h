@@ -106,6 +106,8 @@ void kvs_hash_destroy(struct kvs_hash *ht,
 u32 kvs_hash_keyhash(const struct kvs_hash *ht, const void *key, u32 len);
 struct kvs_hnode *kvs_hash_lookup(struct kvs_hash *ht, const void *key,
 				  u32 len, u32 hash);
+struct kvs_hnode *kvs_hash_lookup_hint(struct kvs_hash *ht, const void *key,
+				       u32 len, u32 hash, size_t hint);
 int kvs_hash_insert(struct kvs_hash *ht, struct kvs_hnode *n,
 		    struct kvs_hnode **existing);
 int kvs_hash_remove(struct kvs_hash *ht, struct kvs_hnode *n);

@@ -775,6 +775,13 @@ u64 kvs_mem_used(const struct kvs_mem_account *a);
  */
 #define kvs_cpu_relax()			__kvs_cpu_relax()
 
+/*
+ * kvs_prefetch() - start loading the cache line at @p for reading; a hint
+ * only, @p need not be valid memory. Kernel: prefetch(); user space:
+ * __builtin_prefetch(). Context: any.
+ */
+#define kvs_prefetch(p)			__kvs_prefetch(p)
+
 /* ------------------------------------------------------------------------ */
 /* Randomness                                                               */
 /* ------------------------------------------------------------------------ */

@@ -32,6 +32,7 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/prefetch.h>
 #include <linux/timekeeping.h>
 #include <linux/random.h>
 #include <linux/export.h>
@@ -235,6 +236,7 @@ static inline void __kvs_lockwin_exit(void)
 #define __kvs_owner_token()		((long)current)
 
 #define __kvs_cpu_relax()		cpu_relax()
+#define __kvs_prefetch(p)		prefetch(p)
 
 /* Randomness */
 #define __kvs_get_random_bytes(buf, len) get_random_bytes(buf, len)

@@ -518,6 +518,7 @@ static inline void __kvs_nosleep_exit(void)
 #define __kvs_owner_token()		((long)__kvs_thread_id())
 
 #define __kvs_cpu_relax()		sched_yield()
+#define __kvs_prefetch(p)		__builtin_prefetch(p)
 
 /* Randomness */
 void __kvs_get_random_bytes(void *buf, size_t len);

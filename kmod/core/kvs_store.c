@@ -82,14 +82,20 @@ struct kvs_version *kvs_version_alloc(struct kvs_table *t, const void *val,
 	v->ts = 0;
 	v->vlen = vlen;
 	v->tombstone = tombstone;
+	v->embedded = false;
 	if (vlen)
 		memcpy(v->value, val, vlen);
 	return v;
 }
 
-/* Free a version nobody can reach any more (no grace period needed). */
+/*
+ * Free a version nobody can reach any more (no grace period needed). An
+ * embedded version goes with its record.
+ */
 void kvs_version_free_now(struct kvs_table *t, struct kvs_version *v)
 {
+	if (v->embedded)
+		return;
 	kvs_mem_uncharge(&t->mem, kvs_version_size(v->vlen));
 	kvs_free(v);
 }
@@ -101,6 +107,8 @@ void kvs_version_free_now(struct kvs_table *t, struct kvs_version *v)
  */
 static void kvs_version_free_rcu(struct kvs_table *t, struct kvs_version *v)
 {
+	if (v->embedded)
+		return;
 	kvs_mem_uncharge(&t->mem, kvs_version_size(v->vlen));
 	kvs_free_rcu(v, &v->rcu);
 }
@@ -114,7 +122,7 @@ static const void *kvs_record_hkey(const struct kvs_hnode *n, u32 *len)
 	const struct kvs_record *r = container_of(n, struct kvs_record, hnode);
 
 	*len = r->klen;
-	return r->key;
+	return kvs_record_key(r);
 }
 
 static const void *kvs_record_skey(const struct kvs_snode *n, u32 *len)
@@ -122,16 +130,42 @@ static const void *kvs_record_skey(const struct kvs_snode *n, u32 *len)
 	const struct kvs_record *r = container_of(n, struct kvs_record, snode);
 
 	*len = r->klen;
-	return r->key;
+	return kvs_record_key(r);
 }
 
+/* Where a record's embedded first version starts, from the record's start. */
+static size_t kvs_record_first_off(size_t koff, u32 klen)
+{
+	return (koff + klen + 7) & ~(size_t)7;
+}
+
+/**
+ * kvs_record_alloc() - allocate and charge a record of a key, not linked
+ * @t: the table
+ * @key: the key
+ * @klen: its length
+ * @first: NULL, or a version whose copy the record embeds (see
+ *	   kvs_record_first()), to be linked as its first version
+ * @gfp: allocation context
+ * @err: out: -ENOSPC or -ENOMEM on failure
+ *
+ * Context: process context with KVS_GFP_KERNEL (may sleep), any but
+ * hardirq with KVS_GFP_ATOMIC.
+ * Return: the record, zeroed but for its key, or NULL.
+ */
 struct kvs_record *kvs_record_alloc(struct kvs_table *t, const void *key,
-				    u32 klen, kvs_gfp_t gfp, int *err)
+				    u32 klen, const struct kvs_version *first,
+				    kvs_gfp_t gfp, int *err)
 {
 	unsigned int height = 0;
+	struct kvs_version *v;
 	struct kvs_record *r;
 	size_t base, size;
 
+	/* Past the tallest skiplist node, the key is within @koff's reach. */
+	BUILD_BUG_ON(offsetof(struct kvs_record, snode) +
+		     sizeof(struct kvs_snode) +
+		     KVS_SKL_MAX_HEIGHT * sizeof(struct kvs_snode *) > 0xffff);
 	if (kvs_table_ordered(t)) {
 		height = kvs_skl_random_height(&t->skl);
 		base = KVS_SKL_OBJ_SIZE(struct kvs_record, snode, height);
@@ -140,17 +174,39 @@ struct kvs_record *kvs_record_alloc(struct kvs_table *t, const void *key,
 		base = offsetof(struct kvs_record, snode);
 	}
 	size = base + klen;
+	if (first)
+		size = kvs_record_first_off(base, klen) +
+		       kvs_version_size(first->vlen);
 	r = kvs_table_alloc(t, size, true, gfp, err);
 	if (!r)
 		return NULL;
 	r->klen = klen;
-	memcpy((u8 *)r + base, key, klen);
-	r->key = (u8 *)r + base;
+	r->koff = (u16)base;
 	r->size = size;
+	memcpy((u8 *)r + base, key, klen);
+	if (first) {
+		v = kvs_record_first(r);
+		memcpy(v, first, kvs_version_size(first->vlen));
+		KVS_RCU_INIT_POINTER(v->older, NULL);
+		v->embedded = true;
+	}
 	if (height)
 		kvs_skl_node_init(&r->snode, height);
 	kvs_atomic64_inc(&t->records);
 	return r;
+}
+
+/**
+ * kvs_record_first() - the version a record embeds
+ * @r: a record allocated with a first version
+ *
+ * Context: any.
+ * Return: the embedded version, which no free of a version frees.
+ */
+struct kvs_version *kvs_record_first(struct kvs_record *r)
+{
+	return (struct kvs_version *)((u8 *)r +
+				      kvs_record_first_off(r->koff, r->klen));
 }
 
 /*
@@ -173,20 +229,11 @@ void kvs_record_free(struct kvs_table *t, struct kvs_record *r, bool deferred)
 	}
 	kvs_atomic64_dec(&t->records);
 	kvs_mem_uncharge(&t->mem, r->size);
+	/* Off the gc list (@gc_next, @size are dead): @rcu may take their room. */
 	if (deferred)
 		kvs_free_rcu(r, &r->rcu);
 	else
 		kvs_free(r);
-}
-
-/* The newest version a reader at @ts sees, tombstones included. */
-struct kvs_version *kvs_version_at(struct kvs_record *r, u64 ts)
-{
-	struct kvs_version *v = kvs_rcu_dereference(r->newest);
-
-	while (v && v->ts > ts)
-		v = kvs_rcu_dereference(v->older);
-	return v;
 }
 
 /**
@@ -289,7 +336,19 @@ struct kvs_record *kvs_record_find(struct kvs_table *t, const void *key,
 				   u32 klen)
 {
 	u32 hash = kvs_hash_keyhash(&t->hash, key, klen);
-	struct kvs_hnode *n = kvs_hash_lookup(&t->hash, key, klen, hash);
+	size_t hint = 0;
+	struct kvs_hnode *n;
+
+	/*
+	 * Without an ordered index, the record of @key, if it embeds its
+	 * version, has it at a fixed place: the lookup prefetches it.
+	 */
+	if (!kvs_table_ordered(t))
+		hint = kvs_record_first_off(offsetof(struct kvs_record, snode),
+					    klen) -
+		       offsetof(struct kvs_record, hnode) +
+		       offsetof(struct kvs_version, ts);
+	n = kvs_hash_lookup_hint(&t->hash, key, klen, hash, hint);
 
 	return n ? container_of(n, struct kvs_record, hnode) : NULL;
 }
@@ -331,6 +390,25 @@ int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen)
 	return 0;
 }
 
+/* kvs_lookup_rcu() for a key already checked. */
+static const void *__kvs_lookup_rcu(struct kvs_table *t, const void *key,
+				    u32 klen, u32 *vlen, u64 *version)
+{
+	struct kvs_record *r;
+	struct kvs_version *v;
+
+	r = kvs_record_find(t, key, klen);
+	if (!r)
+		return NULL;
+	v = kvs_version_at(r, kvs_clock_visible(&t->store->clock));
+	if (!v || v->tombstone)
+		return NULL;
+	*vlen = v->vlen;
+	if (version)
+		*version = v->ts;
+	return v->value;
+}
+
 /**
  * kvs_lookup_rcu() - find the current value of a key, without copying
  * @t: the table
@@ -349,21 +427,9 @@ int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen)
 const void *kvs_lookup_rcu(struct kvs_table *t, const void *key, u32 klen,
 			   u32 *vlen, u64 *version)
 {
-	struct kvs_record *r;
-	struct kvs_version *v;
-
 	if (kvs_check_key(t, key, klen))
 		return NULL;
-	r = kvs_record_find(t, key, klen);
-	if (!r)
-		return NULL;
-	v = kvs_version_at(r, kvs_clock_visible(&t->store->clock));
-	if (!v || v->tombstone)
-		return NULL;
-	*vlen = v->vlen;
-	if (version)
-		*version = v->ts;
-	return v->value;
+	return __kvs_lookup_rcu(t, key, klen, vlen, version);
 }
 EXPORT_SYMBOL_GPL(kvs_lookup_rcu);
 
@@ -392,7 +458,7 @@ int kvs_get(struct kvs_table *t, const void *key, u32 klen, void *buf,
 	if (ret)
 		return ret;
 	kvs_rcu_read_lock();
-	val = kvs_lookup_rcu(t, key, klen, vlen, version);
+	val = __kvs_lookup_rcu(t, key, klen, vlen, version);
 	if (!val)
 		ret = -ENOENT;
 	else if (*vlen > buflen)
@@ -574,6 +640,11 @@ static int kvs_write_one(struct kvs_table *t, const void *key, u32 klen,
 			kvs_lockwin_enter();
 			kvs_record_lock(fresh);
 			r = kvs_record_publish_locked(t, fresh);
+			if (r == fresh && fresh->size > fresh->koff + klen) {
+				/* Its embedded copy becomes the version. */
+				kvs_version_free_now(t, w->v);
+				w->v = kvs_record_first(fresh);
+			}
 			if (r == fresh) {
 				ret = kvs_write_locked(t, fresh, w);
 				kvs_record_unlock(fresh);
@@ -590,7 +661,11 @@ static int kvs_write_one(struct kvs_table *t, const void *key, u32 klen,
 		if (!r) {
 			/* Allocate outside the read section: it may sleep. */
 			kvs_rcu_read_unlock();
-			fresh = kvs_record_alloc(t, key, klen, gfp, &ret);
+			fresh = kvs_record_alloc(t, key, klen, w->v, gfp, &ret);
+			/* Near a limit, the plain record may still fit. */
+			if (!fresh && ret == -ENOSPC)
+				fresh = kvs_record_alloc(t, key, klen, NULL,
+							 gfp, &ret);
 			kvs_rcu_read_lock();
 			if (!fresh)
 				break;

@@ -23,19 +23,25 @@
 
 /**
  * struct kvs_version - one immutable value of a key
+ * @rcu: deferred free
  * @older: the previous version (RCU), or NULL
  * @ts: commit timestamp; also the version number compare-and-swap checks
  * @vlen: bytes in @value
  * @tombstone: the key was deleted by this commit
- * @rcu: deferred free
+ * @embedded: inside its record's allocation (the record's first version):
+ *	      freed, and charged, with the record
  * @value: the value
+ *
+ * @rcu comes first so that what a reader touches, @ts to the end of
+ * @value, is contiguous.
  */
 struct kvs_version {
+	struct kvs_rcu_head rcu;
 	struct kvs_version __rcu *older;
 	u64 ts;
 	u32 vlen;
-	u32 tombstone;
-	struct kvs_rcu_head rcu;
+	bool tombstone;
+	bool embedded;
 	u8 value[];
 };
 
@@ -43,33 +49,62 @@ struct kvs_table;
 
 /**
  * struct kvs_record - a key of a table and its versions, newest first
- * @hnode: in the table's hash index
- * @newest: the version chain (RCU)
  * @lock: serializes writers of this key: 0, or the kvs_owner_token() of
  *	  the holder (see DOC: Locking in kvs_store.c)
- * @gc_next: in the table's list of records to reclaim from, under its lock
- * @queued: on that list
- * @unlinked: removed from the indexes; a writer that finds it retries
- * @klen: key length
- * @key: the key bytes, inside this allocation
  * @rcu: deferred free
- * @size: bytes charged for this allocation
+ * @gc_next: in the table's list of records to reclaim from, under its
+ *	     lock; shares room with @rcu, as a record is freed only once it
+ *	     is off that list
+ * @size: bytes charged for this allocation; read before @rcu is used
+ * @hnode: in the table's hash index
+ * @newest: the version chain (RCU)
+ * @klen: key length
+ * @koff: where the key bytes start, from the start of the record: right
+ *	  after @snode's next[], or where @snode would be without one
+ * @queued: on the gc list
+ * @unlinked: removed from the indexes; a writer that finds it retries
  * @snode: in the ordered index, if the table has one; must be last. A
  *	   table without one allocates records only up to this member.
+ *
+ * What a point read touches is contiguous: @hnode to @unlinked (32 bytes),
+ * then, in a table without an ordered index, the key and, in a record
+ * created by a put, its first version (embedded: at a place a lookup can
+ * compute from the key's length, so it prefetches the value while it
+ * walks the chain). What only writers and the gc use comes first.
  */
 struct kvs_record {
+	kvs_atomic64_t lock;
+	union {
+		struct kvs_rcu_head rcu;
+		struct {
+			struct kvs_record *gc_next;
+			u32 size;
+		};
+	};
 	struct kvs_hnode hnode;
 	struct kvs_version __rcu *newest;
-	kvs_atomic64_t lock;
-	struct kvs_record *gc_next;
+	u32 klen;
+	u16 koff;
 	bool queued;
 	bool unlinked;
-	u32 klen;
-	const u8 *key;
-	struct kvs_rcu_head rcu;
-	u32 size;
 	struct kvs_snode snode;
 };
+
+/* The key bytes of @r, inside its allocation. */
+static inline const u8 *kvs_record_key(const struct kvs_record *r)
+{
+	return (const u8 *)r + r->koff;
+}
+
+/* The newest version a reader at @ts sees, tombstones included. */
+static inline struct kvs_version *kvs_version_at(struct kvs_record *r, u64 ts)
+{
+	struct kvs_version *v = kvs_rcu_dereference(r->newest);
+
+	while (v && v->ts > ts)
+		v = kvs_rcu_dereference(v->older);
+	return v;
+}
 
 /**
  * struct kvs_store - a set of tables sharing a clock and a memory limit
@@ -226,9 +261,10 @@ struct kvs_version *kvs_version_alloc(struct kvs_table *t, const void *val,
 				      u32 vlen, bool tombstone, kvs_gfp_t gfp,
 				      int *err);
 void kvs_version_free_now(struct kvs_table *t, struct kvs_version *v);
-struct kvs_version *kvs_version_at(struct kvs_record *r, u64 ts);
 struct kvs_record *kvs_record_alloc(struct kvs_table *t, const void *key,
-				    u32 klen, kvs_gfp_t gfp, int *err);
+				    u32 klen, const struct kvs_version *first,
+				    kvs_gfp_t gfp, int *err);
+struct kvs_version *kvs_record_first(struct kvs_record *r);
 void kvs_record_free(struct kvs_table *t, struct kvs_record *r,
 		     bool deferred);
 struct kvs_record *kvs_record_find(struct kvs_table *t, const void *key,

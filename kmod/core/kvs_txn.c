@@ -958,7 +958,7 @@ static int kvs_scan_cmp(const struct kvs_scan_state *st, const u8 *a,
 static bool kvs_scan_own(const struct kvs_scan_state *st,
 			 const struct kvs_record *r)
 {
-	return kvs_txn_find_write(st->tx, st->t, r->key, r->klen,
+	return kvs_txn_find_write(st->tx, st->t, kvs_record_key(r), r->klen,
 				  r->hnode.hash);
 }
 
@@ -994,7 +994,8 @@ static int kvs_scan_walk(struct kvs_scan_state *st, bool may_sleep)
 			for (; n; n = st->reverse ? kvs_skl_prev(sl, n) :
 						    kvs_skl_next(sl, n)) {
 				r = container_of(n, struct kvs_record, snode);
-				if (kvs_scan_past(st, r->key, r->klen)) {
+				if (kvs_scan_past(st, kvs_record_key(r),
+						  r->klen)) {
 					n = NULL;
 					break;
 				}
@@ -1003,7 +1004,8 @@ static int kvs_scan_walk(struct kvs_scan_state *st, bool may_sleep)
 				    !(st->nown && kvs_scan_own(st, r)))
 					break;
 				if (++walked >= KVS_SCAN_BATCH * 4) {
-					kvs_scan_mark(st, r->key, r->klen);
+					kvs_scan_mark(st, kvs_record_key(r),
+						      r->klen);
 					pause = true;
 					break;
 				}
@@ -1015,8 +1017,8 @@ static int kvs_scan_walk(struct kvs_scan_state *st, bool may_sleep)
 			if (!n && !w)
 				break;
 			c = !w ? -1 : !n ? 1 :
-			    kvs_scan_cmp(st, r->key, r->klen, w->k.key,
-					 w->k.klen);
+			    kvs_scan_cmp(st, kvs_record_key(r), r->klen,
+					 w->k.key, w->k.klen);
 			if (c >= 0) {
 				/* The transaction's own write comes first. */
 				st->cur++;
@@ -1026,9 +1028,9 @@ static int kvs_scan_walk(struct kvs_scan_state *st, bool may_sleep)
 					     w->v->value, w->v->vlen, 0);
 				kvs_scan_mark(st, w->k.key, w->k.klen);
 			} else {
-				ret = st->fn(st->arg, r->key, r->klen,
+				ret = st->fn(st->arg, kvs_record_key(r), r->klen,
 					     v->value, v->vlen, v->ts);
-				kvs_scan_mark(st, r->key, r->klen);
+				kvs_scan_mark(st, kvs_record_key(r), r->klen);
 				n = st->reverse ? kvs_skl_prev(sl, n) :
 						  kvs_skl_next(sl, n);
 			}
@@ -1251,7 +1253,7 @@ static int kvs_txn_prepare(struct kvs_txn *tx)
 		kvs_rcu_read_unlock();
 		if (r)
 			continue;
-		w->fresh = kvs_record_alloc(w->k.t, w->k.key, w->k.klen,
+		w->fresh = kvs_record_alloc(w->k.t, w->k.key, w->k.klen, NULL,
 					    tx->gfp, &ret);
 		if (!w->fresh)
 			return ret;
@@ -1413,7 +1415,7 @@ static bool kvs_txn_validate(struct kvs_txn *tx)
 				 kvs_skl_first(&rg->t->skl);
 		for (; n; n = kvs_skl_next(&rg->t->skl, n)) {
 			r = container_of(n, struct kvs_record, snode);
-			if (!kvs_below_hi(&rg->hi, r->key, r->klen))
+			if (!kvs_below_hi(&rg->hi, kvs_record_key(r), r->klen))
 				break;
 			if (kvs_txn_record_conflicts(tx, r))
 				return false;

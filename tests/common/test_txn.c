@@ -126,18 +126,37 @@ static bool txn_tget_is(struct kvs_txn *tx, struct kvs_table *t,
 	return ok;
 }
 
-/* The record's size (what its skiplist height made it), or 0 if none. */
-static u64 txn_rec_size(struct kvs_table *t, const char *key)
+/*
+ * What the table's records and versions should be charged, recounted from
+ * the structures (keys of txn_fn_keys only), and how many allocations they
+ * are: a record's own size covers a first version embedded in it.
+ */
+static u64 txn_recount(struct kvs_table *t, const char *const *keys,
+		       unsigned int nkeys, long *allocs)
 {
+	struct kvs_version *v;
 	struct kvs_record *r;
-	u64 size = 0;
+	unsigned int i;
+	u64 bytes = 0;
 
+	*allocs = 0;
 	kvs_rcu_read_lock();
-	r = kvs_record_find(t, key, strlen(key));
-	if (r)
-		size = r->size;
+	for (i = 0; i < nkeys; i++) {
+		r = kvs_record_find(t, keys[i], strlen(keys[i]));
+		if (!r)
+			continue;
+		bytes += r->size;
+		++*allocs;
+		for (v = kvs_rcu_dereference(r->newest); v;
+		     v = kvs_rcu_dereference(v->older)) {
+			if (v->embedded)
+				continue;
+			bytes += sizeof(*v) + v->vlen;
+			++*allocs;
+		}
+	}
 	kvs_rcu_read_unlock();
-	return size;
+	return bytes;
 }
 
 /* ---- scans -------------------------------------------------------------- */
@@ -1529,7 +1548,8 @@ KVS_TEST(txn_fail_nth)
 	struct kvs_table *t = txn_table_new(s, "t", KVS_TABLE_ORDERED);
 	unsigned int i, n, nomem, failed = 0;
 	struct kvs_table_stats st0, st1;
-	u64 mem0, other0, dd_size;
+	u64 mem0, other0, recount0, recount1, base0;
+	long allocs0, allocs1;
 	struct kvs_txn *tx;
 	bool injected;
 	long live0;
@@ -1542,6 +1562,9 @@ KVS_TEST(txn_fail_nth)
 
 	/* kvs_txn_begin()'s own allocation */
 	txn_fn_settle(s);
+	/* What the table is charged beyond its records: its index. */
+	kvs_table_get_stats(t, &st0);
+	base0 = st0.bytes - txn_recount(t, txn_fn_keys, TXN_FN_NKEYS, &allocs0);
 	live0 = kvs_alloc_live();
 	mem0 = kvs_mem_used(&s->mem);
 	for (i = 0; i < 2; i++) {
@@ -1563,7 +1586,9 @@ KVS_TEST(txn_fail_nth)
 		kvs_table_get_stats(t, &st0);
 		live0 = kvs_alloc_live();
 		other0 = kvs_mem_used(&s->mem) - st0.bytes;
-		dd_size = txn_rec_size(t, "dd") + txn_rec_size(t, "dd2");
+		/* Recounted: the structures hold exactly what is charged. */
+		recount0 = txn_recount(t, txn_fn_keys, TXN_FN_NKEYS, &allocs0);
+		KVS_TEST_EQ(st0.bytes - recount0, base0);
 
 		state = txn_fn_attempt(s, t, n, &nomem);
 		injected = !kvs_fault_armed();
@@ -1587,14 +1612,12 @@ KVS_TEST(txn_fail_nth)
 		KVS_TEST_EQ(st1.entries, st0.entries);
 		KVS_TEST_EQ(st1.records, st0.records);
 		KVS_TEST_EQ(st1.retained_versions, 0);
-		if (state == TXN_FN_AFTER)
-			KVS_TEST_EQ(st1.bytes, st0.bytes - dd_size +
-				    txn_rec_size(t, "new1") +
-				    txn_rec_size(t, "new2"));
-		else
+		recount1 = txn_recount(t, txn_fn_keys, TXN_FN_NKEYS, &allocs1);
+		KVS_TEST_EQ(st1.bytes - recount1, base0);
+		if (state != TXN_FN_AFTER)
 			KVS_TEST_EQ(st1.bytes, st0.bytes);
 		KVS_TEST_EQ(kvs_mem_used(&s->mem) - st1.bytes, other0);
-		KVS_TEST_EQ(kvs_alloc_live(), live0);
+		KVS_TEST_EQ(kvs_alloc_live(), live0 + allocs1 - allocs0);
 
 		if (state == TXN_FN_AFTER) {
 			KVS_TEST_EQ(txn_del_str(t, "new1"), 0);
