@@ -154,6 +154,10 @@ struct kvs_txn_chunk {
  * @arena: key copies
  * @charged: bytes charged to the store for all this bookkeeping, beyond
  *	     the transaction itself
+ * @tabs: the tables the transaction holds a reference to
+ * @ntabs: how many
+ * @tabs_cap: room in @tabs
+ * @tabs_inl: room for the first ones
  * @reads_inl: the first reads
  * @writes_inl: the first writes
  * @rbuckets_inl: the first index of reads
@@ -172,6 +176,10 @@ struct kvs_txn {
 	u32 ranges_cap;
 	struct kvs_txn_chunk *arena;
 	u64 charged;
+	struct kvs_table **tabs;
+	u32 ntabs;
+	u32 tabs_cap;
+	struct kvs_table *tabs_inl[4];
 	struct kvs_txn_key reads_inl[KVS_TXN_INLINE];
 	struct kvs_txn_write writes_inl[KVS_TXN_INLINE];
 	u32 rbuckets_inl[2 * KVS_TXN_INLINE];
@@ -470,6 +478,35 @@ static void kvs_set_release(struct kvs_txn *tx, struct kvs_txn_set *set)
  * Return: 0, -E2BIG or -ENOMEM. The read is known to be new (not a key
  * the transaction wrote); a key read before is not added twice.
  */
+/*
+ * Take a reference to @t for as long as the transaction keeps anything of
+ * it (reads, writes and their charges, scanned ranges): a table dropped
+ * meanwhile stays until the transaction ends. The caller holds one now.
+ * Return: 0 or -ENOMEM.
+ */
+static int kvs_txn_hold(struct kvs_txn *tx, struct kvs_table *t)
+{
+	struct kvs_table **tabs;
+	u32 i, cap;
+
+	for (i = 0; i < tx->ntabs; i++)
+		if (tx->tabs[i] == t)
+			return 0;
+	if (tx->ntabs == tx->tabs_cap) {
+		cap = tx->tabs_cap * 2;
+		tabs = kvs_txn_alloc(tx, cap * sizeof(*tabs));
+		if (!tabs)
+			return -ENOMEM;
+		memcpy(tabs, tx->tabs, tx->ntabs * sizeof(*tabs));
+		kvs_txn_free(tx, tx->tabs, tx->tabs_cap * sizeof(*tabs));
+		tx->tabs = tabs;
+		tx->tabs_cap = cap;
+	}
+	kvs_atomic_inc(&t->refs);
+	tx->tabs[tx->ntabs++] = t;
+	return 0;
+}
+
 static int kvs_txn_note_read(struct kvs_txn *tx, struct kvs_table *t,
 			     const void *key, u32 klen, u32 rhash)
 {
@@ -479,6 +516,8 @@ static int kvs_txn_note_read(struct kvs_txn *tx, struct kvs_table *t,
 	    kvs_set_find(&tx->reads, t, key, klen, kvs_txn_hash(t, rhash)))
 		return 0;
 	ret = kvs_set_reserve(tx, &tx->reads);
+	if (!ret)
+		ret = kvs_txn_hold(tx, t);
 	if (ret)
 		return ret;
 	return kvs_set_add(tx, &tx->reads, t, key, klen, rhash) ? 0 : -ENOMEM;
@@ -514,9 +553,11 @@ static struct kvs_txn_write *kvs_txn_write_at(struct kvs_txn *tx, u32 i)
  * The transaction reads at a snapshot: every commit that finished before
  * this call, and nothing later. Reclamation keeps what it can see until it
  * ends, so a long transaction holds at most one old version per key it can
- * see (counted in &kvs_table_stats.retained_versions). The caller keeps a
- * reference to every table it uses in the transaction until it ends, and
- * makes the transaction's calls one at a time.
+ * see (counted in &kvs_table_stats.retained_versions). The caller holds a
+ * reference to a table during each call that names it; the transaction
+ * takes its own to every table it read, wrote or scanned, until it ends,
+ * so a table dropped meanwhile stays usable by it. The caller makes the
+ * transaction's calls one at a time.
  *
  * Context: process context (may sleep with KVS_GFP_KERNEL) or softirq with
  * KVS_GFP_ATOMIC. Takes the store's snapshot lock (_bh).
@@ -551,6 +592,8 @@ int kvs_txn_begin(struct kvs_store *s, unsigned int flags, kvs_gfp_t gfp,
 	tx->writes.cap = KVS_TXN_INLINE;
 	tx->writes.buckets = tx->wbuckets_inl;
 	tx->writes.nbuckets = ARRAY_SIZE(tx->wbuckets_inl);
+	tx->tabs = tx->tabs_inl;
+	tx->tabs_cap = ARRAY_SIZE(tx->tabs_inl);
 	tx->arena = (struct kvs_txn_chunk *)tx->arena_inl;
 	tx->arena->size = KVS_TXN_ARENA_INLINE;
 	kvs_snapshot_begin(s, &tx->snap);
@@ -594,6 +637,10 @@ static void kvs_txn_end(struct kvs_txn *tx)
 		tx->arena = c->next;
 		kvs_txn_free(tx, c, sizeof(*c) + c->size);
 	}
+	/* Last: the frees above give back charges to these tables. */
+	for (i = 0; i < tx->ntabs; i++)
+		kvs_table_put(tx->tabs[i]);
+	kvs_txn_free(tx, tx->tabs, tx->tabs_cap * sizeof(*tx->tabs));
 	KVS_WARN_ON_ONCE(tx->charged);
 	kvs_snapshot_end(s, &tx->snap);
 	kvs_free(tx);
@@ -715,6 +762,8 @@ static int kvs_txn_write(struct kvs_txn *tx, struct kvs_table *t,
 	w = kvs_txn_find_write(tx, t, key, klen, hash);
 	if (!w) {
 		ret = kvs_set_reserve(tx, &tx->writes);
+		if (!ret)
+			ret = kvs_txn_hold(tx, t);
 		if (!ret && conditional) {
 			ret = kvs_txn_note_read(tx, t, key, klen, hash);
 			noted = !ret && tx->reads.n != nreads;
@@ -1153,6 +1202,9 @@ int kvs_txn_scan(struct kvs_txn *tx, struct kvs_table *t,
 	if (!(tx->flags & KVS_TXN_RDONLY)) {
 		if (tx->nranges >= KVS_TXN_MAX_OPS)
 			return -E2BIG;
+		ret = kvs_txn_hold(tx, t);
+		if (ret)
+			return ret;
 		if (tx->nranges == tx->ranges_cap) {
 			cap = tx->ranges_cap ? tx->ranges_cap * 2 : 4;
 			seen = kvs_txn_alloc(tx, cap * sizeof(*seen));

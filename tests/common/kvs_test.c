@@ -65,6 +65,7 @@ const struct kvs_test_case kvs_test_cases[] = {
 	KVS_TEST_CASE(txn_full_table, 0),
 	KVS_TEST_CASE(txn_limits, 0),
 	KVS_TEST_CASE(txn_fail_nth, 0),
+	KVS_TEST_CASE(txn_table_dropped, 0),
 	KVS_TEST_CASE(scan_order_bounds, 0),
 	KVS_TEST_CASE(scan_snapshot_consistent, 0),
 	KVS_TEST_CASE(txn_bank, 0),

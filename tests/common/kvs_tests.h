@@ -83,6 +83,7 @@ KVS_TEST(txn_readonly_never_aborts);
 KVS_TEST(txn_full_table);
 KVS_TEST(txn_limits);
 KVS_TEST(txn_fail_nth);
+KVS_TEST(txn_table_dropped);
 /* test_txn_mt.c */
 KVS_TEST(scan_order_bounds);
 KVS_TEST(scan_snapshot_consistent);

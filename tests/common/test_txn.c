@@ -1638,3 +1638,42 @@ KVS_TEST(txn_fail_nth)
 	kvs_table_put(t);
 	txn_store_free(s);
 }
+
+/*
+ * A table dropped, and its caller's reference put, while a transaction has
+ * read, written and scanned it: the transaction keeps the table alive, its
+ * commit and its abort work, and everything is freed once it ends.
+ */
+KVS_TEST(txn_table_dropped)
+{
+	struct kvs_store *s = txn_store_new();
+	struct kvs_range all = { 0 };
+	struct kvs_txn *tx, *tx2;
+	struct txn_acc acc;
+	struct kvs_table *t;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		t = txn_table_new(s, "d", KVS_TABLE_ORDERED);
+		KVS_TEST_EQ(txn_put_str(t, "a", "1", KVS_PUT_INSERT, 0, NULL), 0);
+		KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &tx), 0);
+		KVS_TEST_EQ(kvs_txn_begin(s, 0, KVS_GFP_KERNEL, &tx2), 0);
+		KVS_TEST_ASSERT(txn_tget_is(tx, t, "a", "1", NULL));
+		KVS_TEST_EQ(txn_tput(tx, t, "b", "2", KVS_PUT_INSERT, 0), 0);
+		memset(&acc, 0, sizeof(acc));
+		KVS_TEST_EQ(kvs_txn_scan(tx2, t, &all, txn_acc_fn, &acc), 0);
+		KVS_TEST_EQ(acc.n, 1);
+		/* Dropped and no longer referenced by its caller. */
+		KVS_TEST_EQ(kvs_table_drop(s, "d"), 0);
+		kvs_table_put(t);
+		kvs_store_gc_sync(s);
+		if (i)
+			kvs_txn_abort(tx);
+		else
+			KVS_TEST_EQ(kvs_txn_commit(tx, NULL), 0);
+		/* tx2 wrote nothing: it commits at its snapshot. */
+		KVS_TEST_EQ(kvs_txn_commit(tx2, NULL), 0);
+		kvs_store_gc_sync(s);
+	}
+	txn_store_free(s);
+}
