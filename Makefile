@@ -15,13 +15,20 @@ BUILD		?= build
 PREFIX		?= /usr/local
 DESTDIR		?=
 VERSION		:= 0.1.0
+# udev rules of the local admin (Debian: packages use /lib/udev/rules.d)
+UDEVRULESDIR	?= /etc/udev/rules.d
 
 CC		?= gcc
 CFLAGS		?= -O2 -g
 USER_CFLAGS	:= $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude
 
-LIB_OBJS	:= $(BUILD)/user/kvclient.o
-LIB_PIC_OBJS	:= $(BUILD)/user/kvclient.pic.o
+LIB_SRCS	:= libkvclient/kvclient.c
+LIB_OBJS	:= $(patsubst libkvclient/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
+LIB_PIC_OBJS	:= $(patsubst libkvclient/%.c,$(BUILD)/user/%.pic.o,$(LIB_SRCS))
+
+KVCTL_SRCS	:= tools/kvctl.c tools/kvctl_fmt.c tools/kvctl_table.c \
+		   tools/kvctl_data.c tools/kvctl_txn.c
+KVCTL_DEPS	:= $(KVCTL_SRCS) tools/kvctl.h libkvclient/kvclient.h include/uapi/kvstore.h
 
 .PHONY: all modules user lib kvctl deps check check-all lint unit vmtest vm \
 	run install clean help vm-progs bench-kmod
@@ -41,7 +48,9 @@ help:
 	@echo "  make check-all   make check, then the VM suite on 6.1-rt, 6.12, 6.12-rt"
 	@echo "  make bench-kmod  in-kernel benchmark against rhashtable in a VM (KERNEL=...,"
 	@echo "                   MEM=2G, ARGS=\"entries=1000000 reps=5\"); bench/kmod/README.md"
-	@echo "  make install     kvstore.ko (extra/), libkvclient, kvctl into PREFIX"
+	@echo "  make install     kvstore.ko (extra/), libkvclient and its man page, kvctl and"
+	@echo "                   kvctl.8 into PREFIX; the udev rule into UDEVRULESDIR"
+	@echo "                   ($(UDEVRULESDIR)) and, without DESTDIR, the group kvstore"
 
 modules:
 	@scripts/build-kmod.sh $(KDIR)
@@ -70,21 +79,24 @@ $(BUILD)/user/libkvclient.pc: libkvclient/kvclient.pc.in
 
 kvctl: $(BUILD)/user/kvctl
 
-$(BUILD)/user/kvctl: tools/kvctl.c $(BUILD)/user/libkvclient.a
-	$(CC) $(USER_CFLAGS) -o $@ $< $(BUILD)/user/libkvclient.a
+$(BUILD)/user/kvctl: $(KVCTL_DEPS) $(BUILD)/user/libkvclient.a
+	$(CC) $(USER_CFLAGS) -o $@ $(KVCTL_SRCS) $(BUILD)/user/libkvclient.a
 
-# Static programs for the VM's initramfs: kvctl and the test programs.
+# Static programs for the VM's initramfs: kvctl and the test programs,
+# each linked with the library's sources (test programs find kvclient.h
+# and tap.h on the include path).
 VM_PROGS := $(patsubst tests/vm/progs/%.c,$(BUILD)/vm-progs/%,$(wildcard tests/vm/progs/t_*.c))
 
 vm-progs: $(BUILD)/vm-progs/kvctl $(VM_PROGS)
 
-$(BUILD)/vm-progs/kvctl: tools/kvctl.c libkvclient/kvclient.c libkvclient/kvclient.h include/uapi/kvstore.h
+$(BUILD)/vm-progs/kvctl: $(KVCTL_DEPS) $(LIB_SRCS)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -static -o $@ tools/kvctl.c libkvclient/kvclient.c
+	$(CC) $(USER_CFLAGS) -static -o $@ $(KVCTL_SRCS) $(LIB_SRCS)
 
-$(BUILD)/vm-progs/t_%: tests/vm/progs/t_%.c tests/vm/progs/tap.h include/uapi/kvstore.h libkvclient/kvclient.c
+$(BUILD)/vm-progs/t_%: tests/vm/progs/t_%.c tests/vm/progs/tap.h include/uapi/kvstore.h \
+		$(LIB_SRCS) libkvclient/kvclient.h
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -static -o $@ $< libkvclient/kvclient.c
+	$(CC) $(USER_CFLAGS) -Ilibkvclient -Itests/vm/progs -static -o $@ $< $(LIB_SRCS)
 
 # --- tests --------------------------------------------------------------
 deps:
@@ -115,14 +127,17 @@ check-all:
 bench-kmod:
 	$(MAKE) -C bench/kmod run KERNEL=$(KERNEL) $(if $(MEM),MEM=$(MEM)) $(if $(ARGS),ARGS="$(ARGS)")
 
+
 # --- install ------------------------------------------------------------
+# Installing into the running system (no DESTDIR) also creates the udev
+# rule's group and has udev apply the rule to a module already loaded.
 install: modules user
 	krel=$$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h) && \
 	install -D -m 0644 $(BUILD)/$$krel/src/kmod/kvstore.ko \
 		$(DESTDIR)/lib/modules/$$krel/extra/kvstore.ko && \
 	if [ -z "$(DESTDIR)" ]; then depmod -a $$krel; fi
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/kvstore \
-		$(DESTDIR)$(PREFIX)/bin
+		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 0644 $(BUILD)/user/libkvclient.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(BUILD)/user/libkvclient.so $(DESTDIR)$(PREFIX)/lib/libkvclient.so.0
 	ln -sf libkvclient.so.0 $(DESTDIR)$(PREFIX)/lib/libkvclient.so
@@ -130,6 +145,15 @@ install: modules user
 	install -m 0644 libkvclient/kvclient.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 include/uapi/kvstore.h $(DESTDIR)$(PREFIX)/include/kvstore/
 	install -m 0755 $(BUILD)/user/kvctl $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(UDEVRULESDIR)
+	install -m 0644 tools/kvctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 tools/60-kvstore.rules $(DESTDIR)$(UDEVRULESDIR)/
+	if [ -z "$(DESTDIR)" ]; then \
+		getent group kvstore >/dev/null || groupadd --system kvstore; \
+		udevadm control --reload 2>/dev/null || true; \
+		udevadm trigger --subsystem-match=misc --sysname-match=kvstore 2>/dev/null || true; \
+	fi
+	install -m 0644 libkvclient/libkvclient.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 
 clean:
 	rm -rf $(BUILD)

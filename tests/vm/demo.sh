@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # What "make run" shows inside the VM: the module loaded and answering.
+. /kvs/lib.sh
 set -x
-insmod /kvs/modules/kvstore.ko
+kvs_insmod		# insmod, then the group and mode the udev rule gives
 grep kvstore /proc/modules
 ls -l /dev/kvstore
 modinfo kvstore | grep -E '^(version|description|parm):'

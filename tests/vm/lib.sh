@@ -69,16 +69,30 @@ run_one() {
 	rm -f "$out"
 }
 
+# kvs_devnode: what tools/60-kvstore.rules has udev do on a real system
+# (the VM has no udev): /dev/kvstore for root and the group kvstore.
+kvs_devnode() {
+	chgrp kvstore /dev/kvstore && chmod 0660 /dev/kvstore
+}
+
+# kvs_insmod [PARAMS...]: load kvstore.ko, then set its node as udev would.
+kvs_insmod() {
+	insmod /kvs/modules/kvstore.ko "$@" && kvs_devnode
+}
+
 # The whole suite: load, every test in /kvs/tests in name order, unload,
-# then kmemleak. Each test may reload the module but must leave it loaded.
+# then kmemleak. Each test may reload the module but must leave it loaded;
+# the node gets the udev rule's group and mode again after each test.
 kvs_run_suite() {
 	KVS_N=0
 	echo "TAP version 13"
 	echo "# kvs-vm: kernel $(uname -r), $(nproc) cpus"
-	run_one load sh -c 'insmod /kvs/modules/kvstore.ko && echo "ok - insmod kvstore.ko" || echo "not ok - insmod kvstore.ko"'
+	run_one load sh -c '. /kvs/lib.sh; kvs_insmod && echo "ok - insmod kvstore.ko, /dev/kvstore root:kvstore 0660" || echo "not ok - insmod kvstore.ko"'
 	for t in /kvs/tests/*; do
 		[ -x "$t" ] || continue
 		run_one "$(basename "$t")" "$t"
+		# As udev would for a test that reloaded the module its own way.
+		[ -c /dev/kvstore ] && kvs_devnode
 	done
 	run_one unload sh -c 'rmmod kvstore && echo "ok - rmmod kvstore" || echo "not ok - rmmod kvstore"'
 	kvs_kmemleak_scan

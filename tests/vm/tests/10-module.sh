@@ -4,6 +4,7 @@
 n=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 ko=/kvs/modules/kvstore.ko
+. /kvs/lib.sh
 
 [ -c /dev/kvstore ]; ok $? "/dev/kvstore exists"
 [ "$(cat /sys/module/kvstore/parameters/max_key_size)" = 512 ]; ok $? "max_key_size defaults to 512"
@@ -28,6 +29,7 @@ for bad in "max_key_size=100" "max_key_size=5000" "max_value_size=1" "max_value_
 done
 
 insmod "$ko" max_key_size=1024 max_value_size=1048576; ok $? "insmod with max_key_size=1024 max_value_size=1048576"
+[ "$(stat -c '%a %U %G' /dev/kvstore)" = "600 root root" ]; ok $? "the module makes /dev/kvstore 0600 root:root (udev widens it)"
 kvctl version | grep -q 'max key size:   1024 bytes'; ok $? "version reports max_key_size 1024"
 kvctl version | grep -q 'max value size: 1048576 bytes'; ok $? "version reports max_value_size 1048576"
 rmmod kvstore; ok $? "rmmod"
@@ -42,5 +44,5 @@ while [ $i -lt 20 ]; do
 done
 ok $fail "20 load/use/unload cycles"
 
-insmod "$ko"; ok $? "reload with defaults"
+kvs_insmod; ok $? "reload with defaults, /dev/kvstore root:kvstore 0660"
 echo "1..$n"

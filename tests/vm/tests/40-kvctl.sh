@@ -19,7 +19,10 @@ kvctl --device /dev/nonexistent version 2>/tmp/err; rc=$?
 [ $rc = 2 ] && grep -q "does not exist: is the kvstore module loaded" /tmp/err; ok $? "missing device: exit 2 (ENOENT) with a hint"
 kvctl --device /dev/null version 2>/tmp/err; rc=$?
 [ $rc = 25 ] && grep -q "cannot open /dev/null" /tmp/err; ok $? "not a kvstore device: exit 25 (ENOTTY)"
-# The node is root's alone until the access-control issue adds a group.
-su kvsuser -s /bin/sh -c 'kvctl version' 2>/tmp/err; rc=$?
-[ $rc = 13 ] && grep -q "no permission to open /dev/kvstore" /tmp/err; ok $? "unprivileged user: exit 13 (EACCES) with a message"
+# The node is root's and the group kvstore's, as the udev rule makes it.
+[ "$(stat -c '%A %U %G' /dev/kvstore)" = "crw-rw---- root kvstore" ]; ok $? "/dev/kvstore is crw-rw---- root kvstore"
+su kvsuser -s /bin/sh -c 'kvctl version' >/dev/null 2>/tmp/err; rc=$?
+[ $rc = 0 ]; ok $? "kvsuser (group kvstore) may open /dev/kvstore"
+su kvsother -s /bin/sh -c 'kvctl version' 2>/tmp/err; rc=$?
+[ $rc = 13 ] && grep -q "no permission to open /dev/kvstore" /tmp/err; ok $? "kvsother (not in the group): exit 13 (EACCES) with a message"
 echo "1..$n"
