@@ -48,6 +48,9 @@ help:
 	@echo "  make check-all   make check, then the VM suite on 6.1-rt, 6.12, 6.12-rt"
 	@echo "  make bench-kmod  in-kernel benchmark against rhashtable in a VM (KERNEL=...,"
 	@echo "                   MEM=2G, ARGS=\"entries=1000000 reps=5\"); bench/kmod/README.md"
+	@echo "  make bench-ioctl user-space benchmark in a VM: ioctl GET/BATCH against bpf() on a"
+	@echo "                   BPF hash map (KERNEL=..., MEM=2G, ARGS=\"--icount entries=1000000\");"
+	@echo "                   bench/ioctl/README.md"
 	@echo "  make install     kvstore.ko (extra/), libkvclient and its man page, kvctl and"
 	@echo "                   kvctl.8 into PREFIX; the udev rule into UDEVRULESDIR"
 	@echo "                   ($(UDEVRULESDIR)) and, without DESTDIR, the group kvstore"
@@ -127,6 +130,9 @@ check-all:
 bench-kmod:
 	$(MAKE) -C bench/kmod run KERNEL=$(KERNEL) $(if $(MEM),MEM=$(MEM)) $(if $(ARGS),ARGS="$(ARGS)")
 
+.PHONY: bench-ioctl
+bench-ioctl:
+	$(MAKE) -C bench/ioctl run KERNEL=$(KERNEL) $(if $(MEM),MEM=$(MEM)) $(if $(ARGS),ARGS="$(ARGS)")
 
 # --- install ------------------------------------------------------------
 # Installing into the running system (no DESTDIR) also creates the udev
