@@ -723,7 +723,9 @@ static long kvs_ioc_txn(struct kvs_file *f, unsigned int nr,
 /**
  * struct kvs_batch - a BATCH being carried out
  * @tabs: the batch's tables, referenced
- * @may: KVS_MAY_* bits the caller has on each
+ * @may: KVS_MAY_* bits the caller has on each, once checked
+ * @checked: KVS_MAY_* bits checked on each (checked when an operation
+ *	     first needs them, so that a denial is audited only when real)
  * @ntabs: how many
  * @ops: kernel copy of the operations
  * @key: scratch for keys
@@ -732,11 +734,23 @@ static long kvs_ioc_txn(struct kvs_file *f, unsigned int nr,
 struct kvs_batch {
 	struct kvs_table *tabs[KVS_BATCH_MAX_TABLES];
 	u8 may[KVS_BATCH_MAX_TABLES];
+	u8 checked[KVS_BATCH_MAX_TABLES];
 	u32 ntabs;
 	struct kvs_ioc_batch_op *ops;
 	struct kvs_ubuf key;
 	struct kvs_ubuf val;
 };
+
+/* May the caller @mask on the batch's table @i? Return: 0 or -EACCES. */
+static int kvs_batch_may(struct kvs_batch *b, u16 i, u8 mask)
+{
+	if (!(b->checked[i] & mask)) {
+		b->checked[i] |= mask;
+		if (!kvs_may(b->tabs[i], mask))
+			b->may[i] |= mask;
+	}
+	return b->may[i] & mask ? 0 : -EACCES;
+}
 
 /* Carry out one operation, in @tx if not NULL. */
 static int kvs_batch_op(struct kvs_batch *b, struct kvs_txn *tx,
@@ -754,7 +768,7 @@ static int kvs_batch_op(struct kvs_batch *b, struct kvs_txn *tx,
 	case KVS_OP_GET:
 		if (op->mode || op->version || (op->value_len && !op->value))
 			return -EINVAL;
-		if (!(b->may[op->table] & KVS_MAY_READ))
+		if (kvs_batch_may(b, op->table, KVS_MAY_READ))
 			return -EACCES;
 		break;
 	case KVS_OP_PUT:
@@ -765,7 +779,7 @@ static int kvs_batch_op(struct kvs_batch *b, struct kvs_txn *tx,
 		if (op->op == KVS_OP_DEL &&
 		    (op->mode > KVS_MODE_DEL_CAS || op->value || op->value_len))
 			return -EINVAL;
-		if (!(b->may[op->table] & KVS_MAY_WRITE))
+		if (kvs_batch_may(b, op->table, KVS_MAY_WRITE))
 			return -EACCES;
 		break;
 	default:
@@ -823,8 +837,6 @@ static int kvs_batch_tables(struct kvs_batch *b, u64 uptr, u32 n)
 			break;
 		}
 		b->tabs[b->ntabs++] = t;
-		b->may[i] = (kvs_may(t, KVS_MAY_READ) ? 0 : KVS_MAY_READ) |
-			    (kvs_may(t, KVS_MAY_WRITE) ? 0 : KVS_MAY_WRITE);
 	}
 	kfree(names);
 	return ret;

@@ -404,6 +404,42 @@ static void test_txn_batch(void)
 	tap_ok(!strcmp(get_str("abi_t", "b1"), "x"), "op 0 applied");
 }
 
+/*
+ * As another user: a batch reading a 0644 table and writing it gets its
+ * read and an -EACCES for its write, and the write changes nothing.
+ */
+static int batch_ro(void)
+{
+	struct kvs_ioc_batch_op ops[2];
+	char names[1][KVS_NAME_LEN];
+	struct kvs_ioc_batch b;
+	char out[16];
+
+	set_name(names[0], "abi_ro");
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = KVS_OP_GET;
+	ops[0].key = (uintptr_t)"r";
+	ops[0].key_len = 1;
+	ops[0].value = (uintptr_t)out;
+	ops[0].value_len = sizeof(out);
+	ops[1].op = KVS_OP_PUT;
+	ops[1].key = (uintptr_t)"r";
+	ops[1].key_len = 1;
+	ops[1].value = (uintptr_t)"x";
+	ops[1].value_len = 1;
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.tables = (uintptr_t)names;
+	b.ntables = 1;
+	b.ops = (uintptr_t)ops;
+	b.nops = 2;
+	if (xioctl(fd, KVS_IOC_BATCH, &b) || ops[0].result ||
+	    ops[0].value_len != 6 || memcmp(out, "public", 6) ||
+	    ops[1].result != -EACCES)
+		return 1;
+	return 0;
+}
+
 /* Another user, on an fd opened by root: the tables' modes decide. */
 static void test_other_user(void)
 {
@@ -443,6 +479,7 @@ static void test_other_user(void)
 		a.flags = 0;
 		bad |= (xioctl(fd, KVS_IOC_TABLE_CREATE, &a) != 0) << 7;
 		bad |= (kv(fd, KVS_IOC_PUT, "abi_mine", "m", "mine", 0) != 0) << 8;
+		bad |= (batch_ro() != 0) << 9;
 		if (bad)
 			printf("# failed checks: %#x\n", bad);
 		fflush(stdout);
@@ -450,7 +487,7 @@ static void test_other_user(void)
 	}
 	waitpid(pid, &st, 0);
 	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	       "user 65534: no read of a 0600 table, read but no write of a 0644 one, no drop, no owner change; its own table works");
+	       "user 65534: no read of a 0600 table, read but no write of a 0644 one (also in a batch), no drop, no owner change; its own table works");
 	table_entries("abi_ro", &n);
 	tap_ok(n == n0 && !strcmp(get_str("abi_ro", "r"), "public") &&
 	       !strcmp(get_str("abi_priv", "s"), "secret"),
