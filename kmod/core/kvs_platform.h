@@ -769,6 +769,14 @@ u64 kvs_mem_used(const struct kvs_mem_account *a);
 #define kvs_owner_token()		__kvs_owner_token()
 
 /*
+ * kvs_cpu_hint() - a small number that differs between CPUs running at
+ * once, to spread shared state over stripes; only a hint (the caller may
+ * move to another CPU right after). Kernel: raw_smp_processor_id(); user
+ * space: the thread's id. Context: any.
+ */
+#define kvs_cpu_hint()			__kvs_cpu_hint()
+
+/*
  * kvs_cpu_relax() - pause inside a spin-wait loop. Kernel: cpu_relax();
  * user space: sched_yield(), since there a thread being waited for may have
  * been preempted (no window there is truly non-preemptible). Context: any.

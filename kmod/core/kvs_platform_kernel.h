@@ -234,6 +234,7 @@ static inline void __kvs_lockwin_exit(void)
 }
 
 #define __kvs_owner_token()		((long)current)
+#define __kvs_cpu_hint()		((unsigned int)raw_smp_processor_id())
 
 #define __kvs_cpu_relax()		cpu_relax()
 #define __kvs_prefetch(p)		prefetch(p)

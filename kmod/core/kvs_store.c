@@ -9,7 +9,7 @@
  *
  *   store->ddl_mutex  >  record locks (several: in table id, then key
  *   order)  >  index-internal locks (hash stripes, skiplist nodes),
- *   table->gc_lock, store->snap_lock
+ *   table->gc_lock, store->snap_lock, the snapshot stripes' locks
  *
  * A record lock is a word in the record (0, or the holder's
  * kvs_owner_token()), taken only inside a kvs_lockwin_enter() window:
@@ -807,20 +807,25 @@ EXPORT_SYMBOL_GPL(kvs_delete);
  *
  * Reclamation keeps every version the snapshot can see until it ends.
  *
- * Context: process or softirq context; takes store->snap_lock (_bh).
+ * Context: process or softirq context; takes a lock of the store's
+ * snapshot stripes (_bh), chosen by CPU.
  * Return: the snapshot's timestamp.
  */
 u64 kvs_snapshot_begin(struct kvs_store *s, struct kvs_snapshot *snap)
 {
-	kvs_spin_lock_bh(&s->snap_lock);
-	/* Read under the lock: the gc's horizon cannot miss it. */
+	struct kvs_snap_stripe *st;
+
+	snap->stripe = kvs_cpu_hint() % KVS_SNAP_STRIPES;
+	st = &s->snap_stripes[snap->stripe];
+	kvs_spin_lock_bh(&st->lock);
+	/* Read under the lock: see kvs_store_read_view(). */
 	snap->ts = kvs_clock_visible(&s->clock);
-	snap->next = s->snapshots;
+	snap->next = st->head;
 	if (snap->next)
 		snap->next->prev = &snap->next;
-	snap->prev = &s->snapshots;
-	s->snapshots = snap;
-	kvs_spin_unlock_bh(&s->snap_lock);
+	snap->prev = &st->head;
+	st->head = snap;
+	kvs_spin_unlock_bh(&st->lock);
 	return snap->ts;
 }
 EXPORT_SYMBOL_GPL(kvs_snapshot_begin);
@@ -830,44 +835,51 @@ EXPORT_SYMBOL_GPL(kvs_snapshot_begin);
  * @s: the store
  * @snap: a snapshot from kvs_snapshot_begin()
  *
- * Context: process or softirq context; takes store->snap_lock (_bh).
+ * Context: process or softirq context; takes the lock of the snapshot's
+ * stripe (_bh).
  */
 void kvs_snapshot_end(struct kvs_store *s, struct kvs_snapshot *snap)
 {
-	kvs_spin_lock_bh(&s->snap_lock);
+	struct kvs_snap_stripe *st = &s->snap_stripes[snap->stripe];
+
+	kvs_spin_lock_bh(&st->lock);
 	*snap->prev = snap->next;
 	if (snap->next)
 		snap->next->prev = snap->prev;
-	kvs_spin_unlock_bh(&s->snap_lock);
+	kvs_spin_unlock_bh(&st->lock);
 	kvs_work_queue(&s->gc_work);
 }
 EXPORT_SYMBOL_GPL(kvs_snapshot_end);
 
 /*
- * Read what readers may read: the visible watermark and the registered
- * snapshots, newest first, in one critical section (a snapshot registered
- * later reads visible later, so it is at or above @view->present). @buf
- * has room for @cap snapshots. Return: 0, or the number of snapshots if
- * they do not fit.
+ * Read what readers may read: the visible watermark, then the registered
+ * snapshots stripe by stripe, newest first. A snapshot registered in a
+ * stripe after this visited it read the watermark after this read it
+ * (under that stripe's lock, which orders the two), so it is at or above
+ * @view->present. @buf has room for @cap snapshots. Return: 0, or the
+ * number of snapshots if they do not fit.
  */
 static unsigned int kvs_store_read_view(struct kvs_store *s,
 					struct kvs_gc_view *view, u64 *buf,
 					unsigned int cap)
 {
+	struct kvs_snap_stripe *st;
 	struct kvs_snapshot *snap;
 	unsigned int n = 0, i, j;
 
-	kvs_spin_lock_bh(&s->snap_lock);
-	for (snap = s->snapshots; snap; snap = snap->next)
-		n++;
-	if (n > cap) {
-		kvs_spin_unlock_bh(&s->snap_lock);
-		return n;
-	}
 	view->present = kvs_clock_visible(&s->clock);
-	for (i = 0, snap = s->snapshots; snap; snap = snap->next)
-		buf[i++] = snap->ts;
-	kvs_spin_unlock_bh(&s->snap_lock);
+	for (i = 0; i < KVS_SNAP_STRIPES; i++) {
+		st = &s->snap_stripes[i];
+		kvs_spin_lock_bh(&st->lock);
+		for (snap = st->head; snap; snap = snap->next) {
+			if (n < cap)
+				buf[n] = snap->ts;
+			n++;
+		}
+		kvs_spin_unlock_bh(&st->lock);
+	}
+	if (n > cap)
+		return n;
 
 	/* Newest first (insertion sort: the list is mostly in that order). */
 	for (i = 1; i < n; i++) {
@@ -1345,21 +1357,24 @@ EXPORT_SYMBOL_GPL(kvs_table_names);
  * @s: the store
  * @st: out
  *
- * Context: process or softirq context; takes the store's snapshot lock
- * (_bh).
+ * Context: process or softirq context; takes the snapshot stripes' locks
+ * (_bh), one at a time.
  */
 void kvs_store_get_stats(struct kvs_store *s, struct kvs_store_stats *st)
 {
 	struct kvs_snapshot *snap;
+	unsigned int i;
 
 	memset(st, 0, sizeof(*st));
 	st->tables = KVS_READ_ONCE(s->ntables);
 	st->bytes = kvs_mem_used(&s->mem);
 	st->max_bytes = s->mem.limit;
-	kvs_spin_lock_bh(&s->snap_lock);
-	for (snap = s->snapshots; snap; snap = snap->next)
-		st->snapshots++;
-	kvs_spin_unlock_bh(&s->snap_lock);
+	for (i = 0; i < KVS_SNAP_STRIPES; i++) {
+		kvs_spin_lock_bh(&s->snap_stripes[i].lock);
+		for (snap = s->snap_stripes[i].head; snap; snap = snap->next)
+			st->snapshots++;
+		kvs_spin_unlock_bh(&s->snap_stripes[i].lock);
+	}
 }
 EXPORT_SYMBOL_GPL(kvs_store_get_stats);
 
@@ -1381,6 +1396,7 @@ int kvs_store_init(struct kvs_store *s, u64 max_bytes, u32 max_key_size,
 		   u32 max_value_size)
 {
 	struct kvs_hash_params hp = { .key = kvs_table_hkey, .min_buckets = 16 };
+	unsigned int i;
 	int ret;
 
 	kvs_might_sleep();
@@ -1393,6 +1409,8 @@ int kvs_store_init(struct kvs_store *s, u64 max_bytes, u32 max_key_size,
 	kvs_mem_account_init(&s->mem, max_bytes, NULL);
 	kvs_mutex_init(&s->ddl_mutex);
 	kvs_spin_lock_init(&s->snap_lock);
+	for (i = 0; i < KVS_SNAP_STRIPES; i++)
+		kvs_spin_lock_init(&s->snap_stripes[i].lock);
 	kvs_work_init(&s->gc_work, kvs_store_gc_fn);
 	ret = kvs_clock_init(&s->clock, KVS_GFP_KERNEL);
 	if (ret)
@@ -1418,6 +1436,8 @@ out_mutex:
  */
 void kvs_store_destroy(struct kvs_store *s)
 {
+	unsigned int i;
+
 	/*
 	 * Stop the gc work: a run that started before @dying may queue one
 	 * more, which sees @dying and does nothing.
@@ -1432,7 +1452,9 @@ void kvs_store_destroy(struct kvs_store *s)
 	kvs_mutex_unlock(&s->ddl_mutex);
 	__kvs_store_gc(s);
 	kvs_work_cancel_sync(&s->gc_work);
-	KVS_WARN_ON_ONCE(s->dead_tables || s->snapshots);
+	KVS_WARN_ON_ONCE(s->dead_tables);
+	for (i = 0; i < KVS_SNAP_STRIPES; i++)
+		KVS_WARN_ON_ONCE(s->snap_stripes[i].head);
 	kvs_hash_destroy(&s->names, NULL, NULL);
 	kvs_clock_destroy(&s->clock);
 	kvs_mutex_destroy(&s->ddl_mutex);

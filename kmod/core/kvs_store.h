@@ -106,6 +106,24 @@ static inline struct kvs_version *kvs_version_at(struct kvs_record *r, u64 ts)
 	return v;
 }
 
+#define KVS_SNAP_STRIPES	16
+
+/**
+ * struct kvs_snap_stripe - one lock and list of registered snapshots
+ * @lock: protects @head
+ * @head: the snapshots registered on this stripe
+ * @line: keeps stripes on cache lines of their own
+ */
+struct kvs_snap_stripe {
+	union {
+		struct {
+			kvs_spinlock_t lock;
+			struct kvs_snapshot *head;
+		};
+		u8 line[128];
+	};
+};
+
 /**
  * struct kvs_store - a set of tables sharing a clock and a memory limit
  * @clock: commit timestamps and the visible watermark
@@ -117,8 +135,10 @@ static inline struct kvs_version *kvs_version_at(struct kvs_record *r, u64 ts)
  * @next_table_id: ids order tables for transactions' lock order
  * @max_key_size: the bound every table's keys live within
  * @max_value_size: likewise for values
- * @snap_lock: protects @snapshots and @dead_tables
- * @snapshots: registered snapshots (struct kvs_snapshot)
+ * @snap_lock: protects @dead_tables
+ * @snap_stripes: registered snapshots (struct kvs_snapshot), in stripes
+ *		  chosen by CPU so that transactions on different CPUs do
+ *		  not share a lock
  * @dead_tables: tables whose last reference is gone, for @gc_work to free
  * @safe_horizon: versions older than what this timestamp sees are garbage;
  *		  it was read at least one grace period ago (DOC: Reclamation)
@@ -136,7 +156,7 @@ struct kvs_store {
 	u32 max_key_size;
 	u32 max_value_size;
 	kvs_spinlock_t snap_lock;
-	struct kvs_snapshot *snapshots;
+	struct kvs_snap_stripe snap_stripes[KVS_SNAP_STRIPES];
 	struct kvs_table *dead_tables;
 	kvs_atomic64_t safe_horizon;
 	struct kvs_work gc_work;
@@ -146,13 +166,15 @@ struct kvs_store {
 /**
  * struct kvs_snapshot - a registered snapshot that reclamation must respect
  * @ts: the snapshot's timestamp
- * @next: in the store's list
+ * @next: in its stripe's list
  * @prev: likewise
+ * @stripe: which stripe of the store's
  */
 struct kvs_snapshot {
 	u64 ts;
 	struct kvs_snapshot *next;
 	struct kvs_snapshot **prev;
+	unsigned int stripe;
 };
 
 /**
