@@ -19,7 +19,10 @@
  * Each open file may hold one transaction, serialized by the file's mutex;
  * closing the file aborts it. Its memory is bounded by the engine (its
  * writes are charged to their tables, its bookkeeping to the store, and
- * KVS_TXN_MAX_OPS bounds its reads, writes and scans).
+ * KVS_TXN_MAX_OPS bounds its reads, writes and scans). Lock order: the
+ * file's mutex is outermost, taken only by commands on its transaction,
+ * before any lock of the engine (kmod/core/kvs_store.c, DOC: Locking); the
+ * proxy has no other lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -179,22 +182,35 @@ static long kvs_ioc_table_create(void __user *uarg)
 	return kvs_table_create(kvs_store(), a.name, &p, NULL);
 }
 
+/*
+ * Fetch a TABLE_DROP or TABLE_INFO request (only the name may be set) and
+ * look its table up with @mask access. Return: the table, referenced, or
+ * an ERR_PTR.
+ */
+static struct kvs_table *kvs_ioc_table_named(void __user *uarg,
+					     struct kvs_ioc_table *a,
+					     u32 *usize, unsigned int mask)
+{
+	int ret;
+
+	ret = kvs_ioc_copy_in(a, sizeof(*a), KVS_IOC_TABLE_SIZE_VER0, uarg,
+			      usize);
+	if (ret)
+		return ERR_PTR(ret);
+	if (a->flags || memchr_inv(&a->params, 0, sizeof(a->params)) ||
+	    memchr_inv(&a->stats, 0, sizeof(a->stats)))
+		return ERR_PTR(-EINVAL);
+	return kvs_proxy_table(a->name, mask);
+}
+
 static long kvs_ioc_table_drop(void __user *uarg)
 {
 	struct kvs_table *t;
 	struct kvs_ioc_table a;
 	bool owner;
 	u32 usize;
-	int ret;
 
-	ret = kvs_ioc_copy_in(&a, sizeof(a), KVS_IOC_TABLE_SIZE_VER0, uarg,
-			      &usize);
-	if (ret)
-		return ret;
-	if (a.flags || memchr_inv(&a.params, 0, sizeof(a.params)) ||
-	    memchr_inv(&a.stats, 0, sizeof(a.stats)))
-		return -EINVAL;
-	t = kvs_proxy_table(a.name, 0);
+	t = kvs_ioc_table_named(uarg, &a, &usize, 0);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	owner = uid_eq(current_fsuid(), make_kuid(&init_user_ns, t->params.uid));
@@ -210,16 +226,8 @@ static long kvs_ioc_table_info(void __user *uarg)
 	struct kvs_ioc_table a;
 	struct kvs_table *t;
 	u32 usize;
-	int ret;
 
-	ret = kvs_ioc_copy_in(&a, sizeof(a), KVS_IOC_TABLE_SIZE_VER0, uarg,
-			      &usize);
-	if (ret)
-		return ret;
-	if (a.flags || memchr_inv(&a.params, 0, sizeof(a.params)) ||
-	    memchr_inv(&a.stats, 0, sizeof(a.stats)))
-		return -EINVAL;
-	t = kvs_proxy_table(a.name, KVS_MAY_READ);
+	t = kvs_ioc_table_named(uarg, &a, &usize, KVS_MAY_READ);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	kvs_table_get_stats(t, &st);
