@@ -2,7 +2,7 @@
 /*
  * hash_bench.c - kvs_hash against liburcu's rculfhash (cds_lfht), in user
  * space, side by side: the same keys (16 random bytes each), the same hash
- * function (SipHash-2-4 under a random key), the same RCU flavour
+ * function (kvs_siphash(), SipHash-1-3, under a random key), the same RCU flavour
  * (urcu-memb), both tables starting at 256 buckets and resizing by
  * themselves.
  *
@@ -273,7 +273,7 @@ int main(int argc, char **argv)
 	}
 	kvs_thread_register();
 
-	printf("# %u keys of %d random bytes, SipHash-2-4, lookups for %u ms, %u trials, %ld CPUs\n",
+	printf("# %u keys of %d random bytes, SipHash-1-3, lookups for %u ms, %u trials, %ld CPUs\n",
 	       nkeys, KEY_LEN, lookup_ms, o.trials, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("%-8s %-10s %14s %14s %14s %14s\n", "threads", "table",
 	       "best ins/s", "median ins/s", "best look/s", "median look/s");

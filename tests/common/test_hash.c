@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_hash.c - SipHash-2-4 against the reference vectors, and the hash
+ * test_hash.c - SipHash-2-4 and -1-3 against vectors, and the hash
  * index: the operations and their errors on keys of every shape, growing
  * and shrinking, lookups that race rehashes (no present key missed, no
  * absent key found), concurrent writers of one key (exactly one wins),
@@ -46,6 +46,36 @@ static const u64 sip_vectors[64] = {
 	0x958a324ceb064572ULL,
 };
 
+/*
+ * SipHash-1-3, same key and messages: from tests/common/siphash_vectors.py,
+ * a model that reproduces the table above as SipHash-2-4 and CPython's
+ * hash() of bytes (SipHash-1-3, key 0) for every length 1..63.
+ */
+static const u64 sip13_vectors[64] = {
+	0xabac0158050fc4dcULL, 0xc9f49bf37d57ca93ULL, 0x82cb9b024dc7d44dULL,
+	0x8bf80ab8e7ddf7fbULL, 0xcf75576088d38328ULL, 0xdef9d52f49533b67ULL,
+	0xc50d2b50c59f22a7ULL, 0xd3927d989bb11140ULL, 0x369095118d299a8eULL,
+	0x25a48eb36c063de4ULL, 0x79de85ee92ff097fULL, 0x70c118c1f94dc352ULL,
+	0x78a384b157b4d9a2ULL, 0x306f760c1229ffa7ULL, 0x605aa111c0f95d34ULL,
+	0xd320d86d2a519956ULL, 0xcc4fdd1a7d908b66ULL, 0x9cf2689063dbd80cULL,
+	0x8ffc389cb473e63eULL, 0xf21f9de58d297d1cULL, 0xc0dc2f46a6cce040ULL,
+	0xb992abfe2b45f844ULL, 0x7ffe7b9ba320872eULL, 0x525a0e7fdae6c123ULL,
+	0xf464aeb267349c8cULL, 0x45cd5928705b0979ULL, 0x3a3e35e3ca9913a5ULL,
+	0xa91dc74e4ade3b35ULL, 0xfb0bed02ef6cd00dULL, 0x88d93cb44ab1e1f4ULL,
+	0x540f11d643c5e663ULL, 0x2370dd1f8c21d1bcULL, 0x81157b6c16a7b60dULL,
+	0x4d54b9e57a8ff9bfULL, 0x759f12781f2a753eULL, 0xcea1a3bebf186b91ULL,
+	0x2cf508d3ada26206ULL, 0xb6101c2da3c33057ULL, 0xb3f47496ae3a36a1ULL,
+	0x626b57547b108392ULL, 0xc1d2363299e41531ULL, 0x667cc1923f1ad944ULL,
+	0x65704ffec8138825ULL, 0x24f280d1c28949a6ULL, 0xc2ca1cedfaf8876bULL,
+	0xc2164bfc9f042196ULL, 0xa16e9c9368b1d623ULL, 0x49fb169c8b5114fdULL,
+	0x9f3143f8df074c46ULL, 0xc6fdaf2412cc86b3ULL, 0x7eaf49d10a52098fULL,
+	0x1cf313559d292f9aULL, 0xc44a30dda2f41f12ULL, 0x36fae98943a71ed0ULL,
+	0x318fb34c73f0bce6ULL, 0xa27abf3670a7e980ULL, 0xb4bcc0db243c6d75ULL,
+	0x23f8d852fdb71513ULL, 0x8f035f4da67d8a08ULL, 0xd89cd0e5b7e8f148ULL,
+	0xf6f4e6bcf7a644eeULL, 0xaec59ad80f1837f2ULL, 0xc3b2f6154b6694e0ULL,
+	0x9d199062b7bbb3a8ULL,
+};
+
 KVS_TEST(siphash_vectors)
 {
 	/* Key bytes 00..0f, read as two little-endian words. */
@@ -58,18 +88,28 @@ KVS_TEST(siphash_vectors)
 	for (i = 0; i < sizeof(msg); i++)
 		msg[i] = (u8)i;
 	/* The paper's example: the 15-byte message 00 .. 0e. */
-	KVS_TEST_EQ(kvs_siphash(msg, 15, &key) == 0xa129ca6149be45e5ULL, 1);
+	KVS_TEST_EQ(kvs_siphash_cd(msg, 15, &key, 2, 4) == 0xa129ca6149be45e5ULL,
+		    1);
 	for (i = 0; i < ARRAY_SIZE(sip_vectors); i++) {
-		if (kvs_siphash(msg, i, &key) != sip_vectors[i]) {
-			kvs_test_log("siphash: length %u gives %llx, want %llx", i,
-				     kvs_siphash(msg, i, &key), sip_vectors[i]);
+		if (kvs_siphash_cd(msg, i, &key, 2, 4) != sip_vectors[i]) {
+			kvs_test_log("siphash-2-4: length %u gives %llx, want %llx",
+				     i, kvs_siphash_cd(msg, i, &key, 2, 4),
+				     sip_vectors[i]);
 			KVS_TEST_FAIL("SipHash-2-4 differs from the reference");
+		}
+		if (kvs_siphash(msg, i, &key) != sip13_vectors[i]) {
+			kvs_test_log("siphash-1-3: length %u gives %llx, want %llx",
+				     i, kvs_siphash(msg, i, &key),
+				     sip13_vectors[i]);
+			KVS_TEST_FAIL("SipHash-1-3 differs from the model");
 		}
 	}
 	/* Unaligned input: the same bytes one byte further on. */
 	for (i = 0; i < 64; i++)
 		msg[i + 1] = (u8)i;
-	KVS_TEST_EQ(kvs_siphash(msg + 1, 63, &key) == sip_vectors[63], 1);
+	KVS_TEST_EQ(kvs_siphash_cd(msg + 1, 63, &key, 2, 4) == sip_vectors[63],
+		    1);
+	KVS_TEST_EQ(kvs_siphash(msg + 1, 63, &key) == sip13_vectors[63], 1);
 }
 
 /* ---- test nodes --------------------------------------------------------- */
