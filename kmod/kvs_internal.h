@@ -15,7 +15,13 @@
 /* What this build of the module implements: see KVS_FEAT_* in the UAPI. */
 #define KVS_FEATURES		(KVS_FEAT_VERSION | KVS_FEAT_TABLES | KVS_FEAT_KV | \
 				 KVS_FEAT_SCAN | KVS_FEAT_TXN | KVS_FEAT_BATCH | \
-				 KVS_FEAT_STATS)
+				 KVS_FEAT_STATS | KVS_FEAT_HANDLES)
+
+/* Bounds of the module parameters max_key_size and max_value_size. */
+#define KVS_KEY_SIZE_MIN	512
+#define KVS_KEY_SIZE_MAX	4096
+#define KVS_VALUE_SIZE_MIN	65536
+#define KVS_VALUE_SIZE_MAX	(16U << 20)
 
 int kvs_ioc_copy_in(void *dst, size_t ksize, size_t minsize,
 		    const void __user *uarg, u32 *usizep);
@@ -52,6 +58,14 @@ static inline void kvs_uapi_build_checks(void)
 	BUILD_BUG_ON(offsetof(struct kvs_ioc_batch_op, result) != 40);
 	BUILD_BUG_ON(sizeof(struct kvs_ioc_batch) != KVS_IOC_BATCH_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kvs_ioc_stats) != KVS_IOC_STATS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_table_open) !=
+		     KVS_IOC_TABLE_OPEN_SIZE_VER0);
+	BUILD_BUG_ON(offsetof(struct kvs_ioc_table_open, fd) != 80);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_key) != KVS_IOC_KEY_SIZE_VER0);
+	BUILD_BUG_ON(offsetof(struct kvs_ioc_key, value_len) != 32);
+	BUILD_BUG_ON(offsetof(struct kvs_ioc_key, version) != 40);
+	BUILD_BUG_ON(sizeof(struct kvs_ioc_mget) != KVS_IOC_MGET_SIZE_VER0);
+	BUILD_BUG_ON(offsetof(struct kvs_ioc_mget, count) != 48);
 }
 
 #endif /* _KVS_INTERNAL_H */

@@ -18,11 +18,6 @@
 #include "kvs_internal.h"
 #include "core/kvs_store.h"
 
-#define KVS_KEY_SIZE_MIN	512
-#define KVS_KEY_SIZE_MAX	4096
-#define KVS_VALUE_SIZE_MIN	65536
-#define KVS_VALUE_SIZE_MAX	(16U << 20)
-
 static unsigned int max_key_size = KVS_KEY_SIZE_MIN;
 module_param(max_key_size, uint, 0444);
 MODULE_PARM_DESC(max_key_size,

@@ -37,10 +37,8 @@
 #include <linux/overflow.h>
 
 #include "kvs_internal.h"
+#include "kvs_proxy.h"
 #include "core/kvs_store.h"
-
-/* Keys and values up to this size travel through the stack. */
-#define KVS_PROXY_INLINE	128
 
 #define KVS_LIST_MAX		4096
 #define KVS_SCAN_BUF_MIN	64
@@ -101,9 +99,6 @@ static int kvs_name_check(const char *name)
 	return 0;
 }
 
-#define KVS_MAY_READ	4
-#define KVS_MAY_WRITE	2
-
 /* May the caller @mask (KVS_MAY_*) on @t? Return: 0 or -EACCES. */
 static int kvs_may(const struct kvs_table *t, unsigned int mask)
 {
@@ -124,7 +119,7 @@ static int kvs_may(const struct kvs_table *t, unsigned int mask)
  * referenced, or an ERR_PTR: -EINVAL/-ENAMETOOLONG for a bad name, -ENOENT,
  * -EACCES.
  */
-static struct kvs_table *kvs_proxy_table(const char *name, unsigned int mask)
+struct kvs_table *kvs_proxy_table(const char *name, unsigned int mask)
 {
 	struct kvs_table *t;
 	int ret;
@@ -327,22 +322,8 @@ static long kvs_ioc_stats(void __user *uarg)
 /* Keys and values                                                          */
 /* ------------------------------------------------------------------------ */
 
-/**
- * struct kvs_ubuf - a kernel copy of user bytes: inline if small
- * @p: the bytes
- * @len: their number
- * @heap: @p was allocated (kvmalloc)
- * @inl: the inline room
- */
-struct kvs_ubuf {
-	void *p;
-	u32 len;
-	bool heap;
-	u8 inl[KVS_PROXY_INLINE];
-};
-
 /* Room for @len bytes in @b. Return: 0 or -ENOMEM. */
-static int kvs_ubuf_room(struct kvs_ubuf *b, u32 len)
+int kvs_ubuf_room(struct kvs_ubuf *b, u32 len)
 {
 	if (b->heap)
 		kvfree(b->p);
@@ -364,7 +345,7 @@ static int kvs_ubuf_copy(struct kvs_ubuf *b, u64 uptr, u32 len)
 	return 0;
 }
 
-static void kvs_ubuf_free(struct kvs_ubuf *b)
+void kvs_ubuf_free(struct kvs_ubuf *b)
 {
 	if (b->heap)
 		kvfree(b->p);
@@ -372,8 +353,8 @@ static void kvs_ubuf_free(struct kvs_ubuf *b)
 }
 
 /* Fetch a key: 1..@t's max_key_size bytes. */
-static int kvs_key_in(struct kvs_ubuf *b, const struct kvs_table *t, u64 uptr,
-		      u32 len)
+int kvs_key_in(struct kvs_ubuf *b, const struct kvs_table *t, u64 uptr,
+	       u32 len)
 {
 	if (!len || !uptr)
 		return -EINVAL;
@@ -383,8 +364,8 @@ static int kvs_key_in(struct kvs_ubuf *b, const struct kvs_table *t, u64 uptr,
 }
 
 /* Fetch a value: 0..@t's max_value_size bytes. */
-static int kvs_value_in(struct kvs_ubuf *b, const struct kvs_table *t,
-			u64 uptr, u32 len)
+int kvs_value_in(struct kvs_ubuf *b, const struct kvs_table *t, u64 uptr,
+		 u32 len)
 {
 	if (len && !uptr)
 		return -EINVAL;
@@ -398,9 +379,9 @@ static int kvs_value_in(struct kvs_ubuf *b, const struct kvs_table *t,
  * to @room bytes. Return: 0 (*@vlen, *@ver set), -ENOBUFS with *@vlen the
  * length needed, or the read's error.
  */
-static int kvs_read_value(struct kvs_txn *tx, struct kvs_table *t,
-			  const struct kvs_ubuf *key, struct kvs_ubuf *val,
-			  u32 room, u32 *vlen, u64 *ver)
+int kvs_read_value(struct kvs_txn *tx, struct kvs_table *t,
+		   const struct kvs_ubuf *key, struct kvs_ubuf *val, u32 room,
+		   u32 *vlen, u64 *ver)
 {
 	int ret, tries;
 
@@ -970,6 +951,8 @@ long kvs_proxy_ioctl(struct file *file, unsigned int nr, void __user *uarg)
 		return kvs_ioc_batch(f, uarg);
 	case _IOC_NR(KVS_IOC_STATS):
 		return kvs_ioc_stats(uarg);
+	case _IOC_NR(KVS_IOC_TABLE_OPEN):
+		return kvs_ioc_table_open(uarg);
 	default:
 		return -ENOTTY;
 	}

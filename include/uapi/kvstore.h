@@ -25,7 +25,7 @@
 
 /* ABI version: a new major breaks old callers, a new minor only adds. */
 #define KVS_ABI_MAJOR		1
-#define KVS_ABI_MINOR		0
+#define KVS_ABI_MINOR		1
 
 /*
  * Feature bits reported by KVS_IOC_VERSION; a caller tests a bit before it
@@ -38,6 +38,7 @@
 #define KVS_FEAT_TXN		(1ULL << 4)	/* TXN_BEGIN/COMMIT/ABORT */
 #define KVS_FEAT_BATCH		(1ULL << 5)	/* BATCH */
 #define KVS_FEAT_STATS		(1ULL << 6)	/* STATS */
+#define KVS_FEAT_HANDLES	(1ULL << 7)	/* TABLE_OPEN, KVS_IOC_H_* */
 
 #define KVS_IOC_MAGIC		0xBA
 
@@ -183,7 +184,10 @@ struct kvs_ioc_table_list {
 #define KVS_MODE_UPSERT		0	/* write, whether present or not */
 #define KVS_MODE_INSERT		1	/* only if absent, else -EEXIST */
 #define KVS_MODE_REPLACE	2	/* only if present, else -ENOENT */
-/* CAS: only if the version is @version (0: only if absent), else -EAGAIN */
+/*
+ * CAS: only if the version is @version, else -EAGAIN (-ENOENT if the key is
+ * absent); @version 0: only if absent, else -EEXIST
+ */
 #define KVS_MODE_CAS		3
 /* DEL modes */
 #define KVS_MODE_DEL_ANY	0
@@ -393,6 +397,117 @@ struct kvs_ioc_stats {
 
 #define KVS_IOC_STATS_SIZE_VER0	40
 
+/*
+ * Table handles. TABLE_OPEN on /dev/kvstore returns a new file descriptor
+ * (always close-on-exec) bound to one table, checked once against the
+ * table's mode bits for the access asked, as open(2) checks a file's: the
+ * handle's commands (KVS_IOC_H_*) name no table and check no permission, so
+ * they cost less than GET/PUT/DEL by name. A handle opened without
+ * KVS_OPEN_READ cannot read (-EBADF), without KVS_OPEN_WRITE cannot write
+ * (-EBADF). It holds the table, not its name: once the table is dropped its
+ * handles' commands fail with -EIDRM (a table created again under that name
+ * is another table), and the table's memory is freed when the last handle
+ * is closed. Handle commands run outside any transaction. A handle's
+ * commands on /dev/kvstore, and the device's on a handle, are -ENOTTY.
+ */
+#define KVS_OPEN_READ		0x1u	/* the handle may read (GET, MGET) */
+#define KVS_OPEN_WRITE		0x2u	/* the handle may write (PUT, DEL) */
+
+/**
+ * struct kvs_ioc_table_open - TABLE_OPEN: a handle on a table
+ * @size: in: sizeof as the caller knows it
+ * @flags: in: KVS_OPEN_READ and/or KVS_OPEN_WRITE (at least one)
+ * @name: in: the table's name
+ * @fd: out: the handle, a new close-on-exec file descriptor
+ * @reserved: must be zero
+ */
+struct kvs_ioc_table_open {
+	__u32 size;
+	__u32 flags;
+	char name[KVS_NAME_LEN];
+	__s32 fd;
+	__u32 reserved;
+};
+
+#define KVS_IOC_TABLE_OPEN_SIZE_VER0	88
+
+/**
+ * struct kvs_ioc_key - H_GET, H_PUT and H_DEL of one key, on a handle
+ * @size: in: sizeof as the caller knows it
+ * @flags: in: must be zero
+ * @key: in: user pointer to the key
+ * @value: H_GET: user buffer for the value; H_PUT: user pointer to the
+ *	   value; H_DEL: must be zero
+ * @key_len: in: bytes at @key
+ * @mode: H_PUT: KVS_MODE_UPSERT.._CAS; H_DEL: KVS_MODE_DEL_*; H_GET: zero
+ * @value_len: H_GET: in: room at @value, out: the value's length (also
+ *	       when it did not fit: -ENOBUFS); H_PUT: in: bytes at @value;
+ *	       H_DEL: zero
+ * @reserved: must be zero
+ * @version: H_GET: out: the value's version; H_PUT: in: the version CAS
+ *	     expects, out: the new version; H_DEL: in: the version DEL_CAS
+ *	     expects
+ *
+ * Only the output fields are written back (@value_len, @reserved and
+ * @version for H_GET, @version for H_PUT; nothing for H_DEL).
+ */
+struct kvs_ioc_key {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 key;
+	__aligned_u64 value;
+	__u32 key_len;
+	__u32 mode;
+	__u32 value_len;
+	__u32 reserved;
+	__aligned_u64 version;
+};
+
+#define KVS_IOC_KEY_SIZE_VER0	48
+
+#define KVS_MGET_MAX		65536	/* keys in one H_MGET */
+
+/**
+ * struct kvs_ioc_mget - H_MGET: many keys of a handle's table in one call
+ * @size: in: sizeof as the caller knows it
+ * @flags: in: must be zero
+ * @keys: in: user pointer to @count keys, @key_stride bytes apart
+ * @key_lens: in: user pointer to @count __u32 key lengths (each
+ *	      1..@key_stride), or 0: every key is @key_stride bytes long
+ * @values: in: user buffer of @count slots, @value_stride bytes apart; may
+ *	    be 0 if @value_stride is 0
+ * @results: in: user pointer to @count __s32, out: for each key the
+ *	     length of its value (copied into its slot if it is at most
+ *	     @value_stride bytes, else nothing copied), or a negative errno:
+ *	     -ENOENT (absent), -EINVAL (empty key), -E2BIG (key longer than
+ *	     the table allows)
+ * @versions: in: user pointer to @count __u64, or 0; out: each value's
+ *	      version (0 where @results is negative)
+ * @count: in: keys, 1..KVS_MGET_MAX
+ * @key_stride: in: 1..4096 (keys longer than the table allows get -E2BIG)
+ * @value_stride: in: 0..16 MiB
+ * @done: out: keys looked up (all of them unless the call failed)
+ *
+ * Each key is read as one GET would read it, at the time the call reaches
+ * it; the call is not a snapshot (a transaction is). Keys need not be
+ * sorted nor distinct.
+ */
+struct kvs_ioc_mget {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 keys;
+	__aligned_u64 key_lens;
+	__aligned_u64 values;
+	__aligned_u64 results;
+	__aligned_u64 versions;
+	__u32 count;
+	__u32 key_stride;
+	__u32 value_stride;
+	__u32 done;
+};
+
+#define KVS_IOC_MGET_SIZE_VER0	64
+
 #define KVS_IOC_TABLE_CREATE	_IOWR(KVS_IOC_MAGIC, 0x01, struct kvs_ioc_table)
 #define KVS_IOC_TABLE_DROP	_IOWR(KVS_IOC_MAGIC, 0x02, struct kvs_ioc_table)
 #define KVS_IOC_TABLE_LIST	_IOWR(KVS_IOC_MAGIC, 0x03, struct kvs_ioc_table_list)
@@ -406,5 +521,12 @@ struct kvs_ioc_stats {
 #define KVS_IOC_TXN_ABORT	_IOWR(KVS_IOC_MAGIC, 0x0b, struct kvs_ioc_txn)
 #define KVS_IOC_BATCH		_IOWR(KVS_IOC_MAGIC, 0x0c, struct kvs_ioc_batch)
 #define KVS_IOC_STATS		_IOWR(KVS_IOC_MAGIC, 0x0d, struct kvs_ioc_stats)
+#define KVS_IOC_TABLE_OPEN	_IOWR(KVS_IOC_MAGIC, 0x0e, struct kvs_ioc_table_open)
+
+/* On a table handle (TABLE_OPEN) only */
+#define KVS_IOC_H_GET		_IOWR(KVS_IOC_MAGIC, 0x20, struct kvs_ioc_key)
+#define KVS_IOC_H_PUT		_IOWR(KVS_IOC_MAGIC, 0x21, struct kvs_ioc_key)
+#define KVS_IOC_H_DEL		_IOWR(KVS_IOC_MAGIC, 0x22, struct kvs_ioc_key)
+#define KVS_IOC_H_MGET		_IOWR(KVS_IOC_MAGIC, 0x23, struct kvs_ioc_mget)
 
 #endif /* _UAPI_KVSTORE_H */

@@ -6,9 +6,9 @@ ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok 
 
 out=$(kvctl version); rc=$?
 [ $rc = 0 ]; ok $? "kvctl version exits 0"
-echo "$out" | grep -q '^kvstore module 0.1.0, ABI 1.0'; ok $? "kvctl version: human output"
+echo "$out" | grep -q '^kvstore module 0.1.0, ABI 1.1'; ok $? "kvctl version: human output"
 out=$(kvctl --json version)
-[ "$out" = '{"abi_major":1,"abi_minor":0,"features":127,"max_key_size":512,"max_value_size":65536,"module_version":"0.1.0"}' ]
+[ "$out" = '{"abi_major":1,"abi_minor":1,"features":255,"max_key_size":512,"max_value_size":65536,"module_version":"0.1.0"}' ]
 ok $? "kvctl --json version: exact JSON"
 kvctl --help | grep -q '^usage: kvctl'; ok $? "kvctl --help"
 kvctl frobnicate 2>/tmp/err; rc=$?

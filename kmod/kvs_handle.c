@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvstore: table handles - a file descriptor bound to one table.
+ *
+ * DOC: Table handles
+ *
+ * KVS_IOC_TABLE_OPEN checks the table's mode bits once, for the access
+ * asked, and returns a new close-on-exec file whose private data is the
+ * table, referenced until the file is released. The handle's commands skip
+ * what a command by name pays on every call: the name's checks, hash and
+ * lookup, the table's reference count (a cache line every reader of the
+ * table would write) and the permission check. The access granted is the
+ * file's f_mode, as for any file: a command the handle was not opened for
+ * is -EBADF. A dropped table's handles fail with -EIDRM; the table is freed
+ * with its last handle. A handle has no lock of its own: threads may share
+ * it. Its commands run outside any transaction and read the newest visible
+ * version of each key, like kvs_get().
+ *
+ * A value is copied straight from the engine's version to the caller's
+ * buffer inside the RCU read section, with page faults disabled
+ * (copy_to_user_nofault()); if the buffer is not resident, the key is read
+ * again into a kernel buffer and copied with faults allowed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/anon_inodes.h>
+#include <linux/uaccess.h>
+#include <linux/sched.h>
+#include <linux/overflow.h>
+#include <linux/err.h>
+
+#include "kvs_internal.h"
+#include "kvs_proxy.h"
+#include "core/kvs_store.h"
+
+/* H_MGET: keys whose results travel together. */
+#define KVS_MGET_CHUNK		32
+
+static bool kvs_table_gone(struct kvs_table *t)
+{
+	return kvs_atomic_read(&t->dropped);
+}
+
+/*
+ * The slow way of kvs_value_out(): through a kernel buffer, page faults
+ * allowed. Out of line, to keep its buffer off the fast path's stack.
+ */
+static noinline int kvs_value_out_slow(struct kvs_table *t,
+				       const struct kvs_ubuf *key, u64 uptr,
+				       u32 room, u32 *vlen, u64 *ver)
+{
+	struct kvs_ubuf val = { .heap = false };
+	int ret;
+
+	ret = kvs_read_value(NULL, t, key, &val, room, vlen, ver);
+	if (!ret && *vlen && copy_to_user(u64_to_user_ptr(uptr), val.p, *vlen))
+		ret = -EFAULT;
+	kvs_ubuf_free(&val);
+	return ret;
+}
+
+/*
+ * Copy the current value of @key in @t to user @uptr, @room bytes there.
+ * Return: 0 (*@vlen, *@ver set); -ENOBUFS (nothing copied; *@vlen, *@ver
+ * set); -ENOENT; -EFAULT; -ENOMEM.
+ */
+static int kvs_value_out(struct kvs_table *t, const struct kvs_ubuf *key,
+			 u64 uptr, u32 room, u32 *vlen, u64 *ver)
+{
+	const void *val;
+	int ret = 0;
+
+	kvs_rcu_read_lock();
+	val = kvs_lookup_rcu(t, key->p, key->len, vlen, ver);
+	if (!val)
+		ret = -ENOENT;
+	else if (*vlen > room)
+		ret = -ENOBUFS;
+	else if (*vlen &&
+		 copy_to_user_nofault(u64_to_user_ptr(uptr), val, *vlen))
+		ret = -EAGAIN;
+	kvs_rcu_read_unlock();
+	if (ret != -EAGAIN)
+		return ret;
+	return kvs_value_out_slow(t, key, uptr, room, vlen, ver);
+}
+
+/*
+ * Fetch a handle command's struct, after checking that the handle was
+ * opened for @fmode. Return: 0; -EBADF; kvs_ioc_copy_in()'s errors.
+ */
+static int kvs_h_copy_in(struct file *file, fmode_t fmode, void *dst,
+			 size_t ksize, size_t minsize, void __user *uarg,
+			 u32 *usize)
+{
+	if (!(file->f_mode & fmode))
+		return -EBADF;
+	return kvs_ioc_copy_in(dst, ksize, minsize, uarg, usize);
+}
+
+/* The part of struct kvs_ioc_key that H_GET writes back. */
+struct kvs_h_get_out {
+	u32 value_len;
+	u32 reserved;
+	u64 version;
+};
+
+static long kvs_h_get(struct file *file, struct kvs_table *t,
+		      void __user *uarg)
+{
+	struct kvs_h_get_out out = { 0 };
+	struct kvs_ubuf key = { .heap = false };
+	struct kvs_ioc_key a;
+	u32 usize;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(out) + offsetof(struct kvs_ioc_key, value_len) !=
+		     sizeof(a));
+	ret = kvs_h_copy_in(file, FMODE_READ, &a, sizeof(a),
+			    KVS_IOC_KEY_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (a.flags || a.mode || a.reserved || a.version ||
+	    (a.value_len && !a.value))
+		return -EINVAL;
+	if (kvs_table_gone(t))
+		return -EIDRM;
+	ret = kvs_key_in(&key, t, a.key, a.key_len);
+	if (!ret)
+		ret = kvs_value_out(t, &key, a.value, a.value_len,
+				    &out.value_len, &out.version);
+	kvs_ubuf_free(&key);
+	if (ret && ret != -ENOBUFS)
+		return ret;
+	/* -ENOBUFS still tells the length needed. */
+	if (ret)
+		out.version = 0;
+	if (copy_to_user(uarg + offsetof(struct kvs_ioc_key, value_len), &out,
+			 sizeof(out)))
+		return -EFAULT;
+	return ret;
+}
+
+static long kvs_h_write(struct file *file, struct kvs_table *t,
+			unsigned int nr, void __user *uarg)
+{
+	struct kvs_ubuf key = { .heap = false }, val = { .heap = false };
+	u64 __user *uver = uarg + offsetof(struct kvs_ioc_key, version);
+	bool put = nr == _IOC_NR(KVS_IOC_H_PUT);
+	struct kvs_ioc_key a;
+	u64 ver = 0;
+	u32 usize;
+	int ret;
+
+	ret = kvs_h_copy_in(file, FMODE_WRITE, &a, sizeof(a),
+			    KVS_IOC_KEY_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (a.flags || a.reserved ||
+	    (put ? a.mode > KVS_MODE_CAS :
+		   a.mode > KVS_MODE_DEL_CAS || a.value || a.value_len))
+		return -EINVAL;
+	if (kvs_table_gone(t))
+		return -EIDRM;
+	ret = kvs_key_in(&key, t, a.key, a.key_len);
+	if (!ret && put)
+		ret = kvs_value_in(&val, t, a.value, a.value_len);
+	/* A reply that cannot be written must fail before the write. */
+	if (!ret && put && put_user(a.version, uver))
+		ret = -EFAULT;
+	if (ret)
+		goto out;
+	if (put) {
+		ret = kvs_put(t, key.p, key.len, val.p, val.len, a.mode,
+			      a.version, &ver, KVS_GFP_KERNEL);
+		if (!ret && put_user(ver, uver))
+			ret = -EFAULT;
+	} else {
+		ret = kvs_delete(t, key.p, key.len, a.mode, a.version,
+				 KVS_GFP_KERNEL);
+	}
+out:
+	kvs_ubuf_free(&key);
+	kvs_ubuf_free(&val);
+	return ret;
+}
+
+/**
+ * struct kvs_mget - an H_MGET being carried out
+ * @a: the request
+ * @t: the handle's table
+ * @key: the key being looked up
+ * @res: results of the current chunk
+ * @ver: versions of the current chunk
+ * @len: key lengths of the current chunk (when the caller gave them)
+ */
+struct kvs_mget {
+	struct kvs_ioc_mget a;
+	struct kvs_table *t;
+	struct kvs_ubuf key;
+	s32 res[KVS_MGET_CHUNK];
+	u64 ver[KVS_MGET_CHUNK];
+	u32 len[KVS_MGET_CHUNK];
+};
+
+/* Is [@uptr, + @n * @stride) a range that does not wrap around? */
+static bool kvs_mget_span_ok(u64 uptr, u32 n, u32 stride)
+{
+	u64 end;
+
+	return !check_add_overflow(uptr, (u64)n * stride, &end);
+}
+
+static int kvs_mget_check(struct kvs_mget *m)
+{
+	const struct kvs_ioc_mget *a = &m->a;
+
+	if (a->flags || a->done || !a->count || a->count > KVS_MGET_MAX ||
+	    !a->keys || !a->results || !a->key_stride ||
+	    a->key_stride > KVS_KEY_SIZE_MAX ||
+	    a->value_stride > KVS_VALUE_SIZE_MAX ||
+	    (a->value_stride && !a->values) ||
+	    !kvs_mget_span_ok(a->keys, a->count, a->key_stride) ||
+	    !kvs_mget_span_ok(a->values, a->count, a->value_stride))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Look up key @i (the chunk's @j-th) into the chunk's result. Return: 0,
+ * or an error that ends the call (-EFAULT, -ENOMEM).
+ */
+static int kvs_mget_one(struct kvs_mget *m, u32 i, u32 j)
+{
+	const struct kvs_ioc_mget *a = &m->a;
+	u32 klen = a->key_lens ? m->len[j] : a->key_stride;
+	u32 vlen = 0;
+	u64 ver = 0;
+	int ret;
+
+	m->ver[j] = 0;
+	if (!klen || klen > a->key_stride) {
+		m->res[j] = -EINVAL;
+		return 0;
+	}
+	ret = kvs_key_in(&m->key, m->t, a->keys + (u64)i * a->key_stride,
+			 klen);
+	if (!ret)
+		ret = kvs_value_out(m->t, &m->key,
+				    a->values + (u64)i * a->value_stride,
+				    a->value_stride, &vlen, &ver);
+	switch (ret) {
+	case 0:
+	case -ENOBUFS:
+		m->res[j] = vlen;
+		m->ver[j] = ver;
+		return 0;
+	case -ENOENT:
+	case -EINVAL:
+	case -E2BIG:
+		m->res[j] = ret;
+		return 0;
+	default:
+		return ret;
+	}
+}
+
+/* Write the results of keys @i.. (@n of them) back. */
+static int kvs_mget_flush(struct kvs_mget *m, u32 i, u32 n)
+{
+	const struct kvs_ioc_mget *a = &m->a;
+
+	if (copy_to_user(u64_to_user_ptr(a->results + (u64)i * sizeof(s32)),
+			 m->res, n * sizeof(s32)))
+		return -EFAULT;
+	if (a->versions &&
+	    copy_to_user(u64_to_user_ptr(a->versions + (u64)i * sizeof(u64)),
+			 m->ver, n * sizeof(u64)))
+		return -EFAULT;
+	return 0;
+}
+
+static long kvs_h_mget(struct file *file, struct kvs_table *t,
+		       void __user *uarg)
+{
+	u32 __user *udone = uarg + offsetof(struct kvs_ioc_mget, done);
+	struct kvs_mget m;	/* on the stack: a kmalloc would be zeroed */
+	u32 usize, i, j, n;
+	int ret;
+
+	ret = kvs_h_copy_in(file, FMODE_READ, &m.a, sizeof(m.a),
+			    KVS_IOC_MGET_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	ret = kvs_mget_check(&m);
+	if (ret)
+		return ret;
+	if (kvs_table_gone(t))
+		return -EIDRM;
+	m.t = t;
+	m.key.heap = false;
+	for (i = 0; i < m.a.count; i += n) {
+		n = min_t(u32, m.a.count - i, KVS_MGET_CHUNK);
+		if (m.a.key_lens &&
+		    copy_from_user(m.len, u64_to_user_ptr(m.a.key_lens +
+							  (u64)i * sizeof(u32)),
+				   n * sizeof(u32))) {
+			ret = -EFAULT;
+			break;
+		}
+		for (j = 0; j < n && !ret; j++)
+			ret = kvs_mget_one(&m, i + j, j);
+		if (ret)
+			n = j - 1;	/* the keys done before the failure */
+		if (kvs_mget_flush(&m, i, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		if (ret) {
+			i += n;
+			break;
+		}
+		cond_resched();
+	}
+	if (put_user(i, udone))
+		ret = ret ?: -EFAULT;
+	kvs_ubuf_free(&m.key);
+	return ret;
+}
+
+static long kvs_handle_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct kvs_table *t = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	/* As /dev/kvstore's commands: the number decides, not the size. */
+	if (_IOC_TYPE(cmd) != KVS_IOC_MAGIC ||
+	    _IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
+		return -ENOTTY;
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(KVS_IOC_H_GET):
+		return kvs_h_get(file, t, uarg);
+	case _IOC_NR(KVS_IOC_H_PUT):
+	case _IOC_NR(KVS_IOC_H_DEL):
+		return kvs_h_write(file, t, _IOC_NR(cmd), uarg);
+	case _IOC_NR(KVS_IOC_H_MGET):
+		return kvs_h_mget(file, t, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int kvs_handle_release(struct inode *inode, struct file *file)
+{
+	kvs_table_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations kvs_handle_fops = {
+	.owner		= THIS_MODULE,
+	.release	= kvs_handle_release,
+	.unlocked_ioctl	= kvs_handle_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * kvs_ioc_table_open() - KVS_IOC_TABLE_OPEN: a new handle on a table
+ * @uarg: the user's struct kvs_ioc_table_open
+ *
+ * Context: process context; may sleep.
+ * Return: 0 and the handle's fd in the reply; -EINVAL (flags, name,
+ * reserved fields), -ENAMETOOLONG, -ENOENT, -EACCES, -EMFILE, -ENFILE,
+ * -ENOMEM, -EFAULT. On failure no fd was installed.
+ */
+long kvs_ioc_table_open(void __user *uarg)
+{
+	struct kvs_ioc_table_open a;
+	struct kvs_table *t;
+	unsigned int mask = 0;
+	struct file *file;
+	int fd, oflags;
+	u32 usize;
+	int ret;
+
+	ret = kvs_ioc_copy_in(&a, sizeof(a), KVS_IOC_TABLE_OPEN_SIZE_VER0,
+			      uarg, &usize);
+	if (ret)
+		return ret;
+	if (!a.flags || a.flags & ~(KVS_OPEN_READ | KVS_OPEN_WRITE) || a.fd ||
+	    a.reserved)
+		return -EINVAL;
+	if (a.flags & KVS_OPEN_READ)
+		mask |= KVS_MAY_READ;
+	if (a.flags & KVS_OPEN_WRITE)
+		mask |= KVS_MAY_WRITE;
+	oflags = mask == (KVS_MAY_READ | KVS_MAY_WRITE) ? O_RDWR :
+		 mask == KVS_MAY_READ ? O_RDONLY : O_WRONLY;
+	t = kvs_proxy_table(a.name, mask);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		kvs_table_put(t);
+		return fd;
+	}
+	file = anon_inode_getfile("[kvstore-table]", &kvs_handle_fops, t,
+				  oflags | O_CLOEXEC);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		kvs_table_put(t);
+		return PTR_ERR(file);
+	}
+	a.size = sizeof(a);
+	a.fd = fd;
+	if (kvs_ioc_copy_out(uarg, usize, &a, sizeof(a))) {
+		fput(file);	/* its release puts the table */
+		put_unused_fd(fd);
+		return -EFAULT;
+	}
+	fd_install(fd, file);
+	return 0;
+}
