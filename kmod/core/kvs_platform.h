@@ -790,6 +790,23 @@ u64 kvs_mem_used(const struct kvs_mem_account *a);
  */
 #define kvs_prefetch(p)			__kvs_prefetch(p)
 
+/**
+ * kvs_load_le64() - the little-endian 64-bit word at @p, any alignment
+ * @p: 8 readable bytes
+ *
+ * One load on the machines we run on (memcpy of a constant 8 bytes).
+ *
+ * Context: any.
+ * Return: the word, in CPU order.
+ */
+static inline u64 kvs_load_le64(const void *p)
+{
+	u64 m;
+
+	memcpy(&m, p, sizeof(m));
+	return __kvs_le64_to_cpu(m);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Randomness                                                               */
 /* ------------------------------------------------------------------------ */

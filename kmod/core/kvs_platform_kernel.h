@@ -39,6 +39,7 @@
 #include <linux/workqueue.h>
 #include <linux/bottom_half.h>
 #include <linux/preempt.h>
+#include <asm/byteorder.h>
 
 /* Warnings: kvs_platform_kernel.c */
 void __kvs_warn_note(void);
@@ -238,6 +239,7 @@ static inline void __kvs_lockwin_exit(void)
 
 #define __kvs_cpu_relax()		cpu_relax()
 #define __kvs_prefetch(p)		prefetch(p)
+#define __kvs_le64_to_cpu(x)		le64_to_cpu((__force __le64)(x))
 
 /* Randomness */
 #define __kvs_get_random_bytes(buf, len) get_random_bytes(buf, len)

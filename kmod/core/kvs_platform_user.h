@@ -22,6 +22,7 @@
 #define _LGPL_SOURCE
 #endif
 
+#include <endian.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -520,6 +521,7 @@ static inline void __kvs_nosleep_exit(void)
 
 #define __kvs_cpu_relax()		sched_yield()
 #define __kvs_prefetch(p)		__builtin_prefetch(p)
+#define __kvs_le64_to_cpu(x)		le64toh(x)
 
 /* Randomness */
 void __kvs_get_random_bytes(void *buf, size_t len);

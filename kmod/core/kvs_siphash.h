@@ -44,14 +44,33 @@ static __always_inline u64 __kvs_sip_rotl(u64 x, unsigned int b)
 	return (x << b) | (x >> (64 - b));
 }
 
-/* Little-endian load of @n (at most 8) bytes, whatever the host order. */
-static __always_inline u64 __kvs_sip_le(const u8 *p, unsigned int n)
+/* Little-endian load of the last @n (at most 7) bytes of a message. */
+static __always_inline u64 __kvs_sip_tail(const u8 *p, unsigned int n)
 {
 	u64 m = 0;
-	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		m |= (u64)p[i] << (8 * i);
+	switch (n) {
+	case 7:
+		m |= (u64)p[6] << 48;
+		fallthrough;
+	case 6:
+		m |= (u64)p[5] << 40;
+		fallthrough;
+	case 5:
+		m |= (u64)p[4] << 32;
+		fallthrough;
+	case 4:
+		m |= (u64)p[3] << 24;
+		fallthrough;
+	case 3:
+		m |= (u64)p[2] << 16;
+		fallthrough;
+	case 2:
+		m |= (u64)p[1] << 8;
+		fallthrough;
+	case 1:
+		m |= p[0];
+	}
 	return m;
 }
 
@@ -113,9 +132,9 @@ static __always_inline u64 kvs_siphash_cd(const void *data, size_t len,
 	unsigned int i;
 
 	for (; left >= 8; left -= 8, p += 8)
-		__kvs_sip_absorb(&s, __kvs_sip_le(p, 8), c);
+		__kvs_sip_absorb(&s, kvs_load_le64(p), c);
 	/* The last word: 0-7 remaining bytes, the length in the top byte. */
-	__kvs_sip_absorb(&s, __kvs_sip_le(p, (unsigned int)left) |
+	__kvs_sip_absorb(&s, __kvs_sip_tail(p, (unsigned int)left) |
 			     ((u64)(len & 0xff) << 56), c);
 	s.v2 ^= 0xff;
 	for (i = 0; i < d; i++)
