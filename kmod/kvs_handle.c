@@ -17,9 +17,14 @@
  * version of each key, like kvs_get().
  *
  * A value is copied straight from the engine's version to the caller's
- * buffer inside the RCU read section, with page faults disabled
- * (copy_to_user_nofault()); if the buffer is not resident, the key is read
- * again into a kernel buffer and copied with faults allowed.
+ * buffer inside the RCU read section, with page faults disabled; if the
+ * buffer is not resident, the key is read again into a kernel buffer and
+ * copied with faults allowed. Values up to KVS_VALUE_UNSAFE_MAX bytes and
+ * the replies' few fields are written with unsafe_copy_to_user() and
+ * unsafe_put_user() inside user_write_access_begin()/_end(), as filldir()
+ * writes names: 8 bytes a store, no call. They skip hardened usercopy's
+ * object check, which guards copies whose length could be wrong: these
+ * lengths are the engine's own, of the version being copied.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -37,6 +42,10 @@
 
 /* H_MGET: keys whose results travel together. */
 #define KVS_MGET_CHUNK		32
+/* H_MGET: a chunk's keys are copied in at once if they fit this. */
+#define KVS_MGET_KEYS_INLINE	512
+/* Values up to this size are copied out by unsafe_copy_to_user(). */
+#define KVS_VALUE_UNSAFE_MAX	256
 
 static bool kvs_table_gone(struct kvs_table *t)
 {
@@ -61,6 +70,27 @@ static noinline int kvs_value_out_slow(struct kvs_table *t,
 	return ret;
 }
 
+/* Copy @len bytes to user @dst, page faults disabled. Return: 0, -EFAULT. */
+static int kvs_copy_out_nofault(u64 dst, const void *src, u32 len)
+{
+	void __user *u = u64_to_user_ptr(dst);
+
+	if (len > KVS_VALUE_UNSAFE_MAX)
+		return copy_to_user_nofault(u, src, len);
+	pagefault_disable();
+	if (!user_write_access_begin(u, len))
+		goto out;
+	unsafe_copy_to_user(u, src, len, fault);
+	user_write_access_end();
+	pagefault_enable();
+	return 0;
+fault:
+	user_write_access_end();
+out:
+	pagefault_enable();
+	return -EFAULT;
+}
+
 /*
  * Copy the current value of @key in @t to user @uptr, @room bytes there.
  * Return: 0 (*@vlen, *@ver set); -ENOBUFS (nothing copied; *@vlen, *@ver
@@ -78,8 +108,7 @@ static int kvs_value_out(struct kvs_table *t, const struct kvs_ubuf *key,
 		ret = -ENOENT;
 	else if (*vlen > room)
 		ret = -ENOBUFS;
-	else if (*vlen &&
-		 copy_to_user_nofault(u64_to_user_ptr(uptr), val, *vlen))
+	else if (*vlen && kvs_copy_out_nofault(uptr, val, *vlen))
 		ret = -EAGAIN;
 	kvs_rcu_read_unlock();
 	if (ret != -EAGAIN)
@@ -100,23 +129,36 @@ static int kvs_h_copy_in(struct file *file, fmode_t fmode, void *dst,
 	return kvs_ioc_copy_in(dst, ksize, minsize, uarg, usize);
 }
 
-/* The part of struct kvs_ioc_key that H_GET writes back. */
-struct kvs_h_get_out {
-	u32 value_len;
-	u32 reserved;
-	u64 version;
-};
+/* H_GET's reply: the value's length and version (@reserved zeroed). */
+static int kvs_h_get_reply(void __user *uarg, u32 vlen, u64 ver)
+{
+	struct kvs_ioc_key __user *u = uarg;
+
+	if (!user_write_access_begin(&u->value_len,
+				     sizeof(*u) -
+				     offsetof(struct kvs_ioc_key, value_len)))
+		return -EFAULT;
+	unsafe_put_user(vlen, &u->value_len, fault);
+	unsafe_put_user(0, &u->reserved, fault);
+	unsafe_put_user(ver, &u->version, fault);
+	user_write_access_end();
+	return 0;
+fault:
+	user_write_access_end();
+	return -EFAULT;
+}
 
 static long kvs_h_get(struct file *file, struct kvs_table *t,
 		      void __user *uarg)
 {
-	struct kvs_h_get_out out = { 0 };
 	struct kvs_ubuf key = { .heap = false };
 	struct kvs_ioc_key a;
-	u32 usize;
+	u32 usize, vlen = 0;
+	u64 ver = 0;
 	int ret;
 
-	BUILD_BUG_ON(sizeof(out) + offsetof(struct kvs_ioc_key, value_len) !=
+	/* The reply's fields end the struct: none lies beyond. */
+	BUILD_BUG_ON(offsetof(struct kvs_ioc_key, version) + sizeof(a.version) !=
 		     sizeof(a));
 	ret = kvs_h_copy_in(file, FMODE_READ, &a, sizeof(a),
 			    KVS_IOC_KEY_SIZE_VER0, uarg, &usize);
@@ -129,18 +171,13 @@ static long kvs_h_get(struct file *file, struct kvs_table *t,
 		return -EIDRM;
 	ret = kvs_key_in(&key, t, a.key, a.key_len);
 	if (!ret)
-		ret = kvs_value_out(t, &key, a.value, a.value_len,
-				    &out.value_len, &out.version);
+		ret = kvs_value_out(t, &key, a.value, a.value_len, &vlen,
+				    &ver);
 	kvs_ubuf_free(&key);
 	if (ret && ret != -ENOBUFS)
 		return ret;
 	/* -ENOBUFS still tells the length needed. */
-	if (ret)
-		out.version = 0;
-	if (copy_to_user(uarg + offsetof(struct kvs_ioc_key, value_len), &out,
-			 sizeof(out)))
-		return -EFAULT;
-	return ret;
+	return kvs_h_get_reply(uarg, vlen, ret ? 0 : ver) ?: ret;
 }
 
 static long kvs_h_write(struct file *file, struct kvs_table *t,
@@ -195,6 +232,8 @@ out:
  * @res: results of the current chunk
  * @ver: versions of the current chunk
  * @len: key lengths of the current chunk (when the caller gave them)
+ * @keys: the current chunk's keys, when they fit (else NULL)
+ * @kbuf: room for them
  */
 struct kvs_mget {
 	struct kvs_ioc_mget a;
@@ -203,6 +242,8 @@ struct kvs_mget {
 	s32 res[KVS_MGET_CHUNK];
 	u64 ver[KVS_MGET_CHUNK];
 	u32 len[KVS_MGET_CHUNK];
+	const u8 *keys;
+	u8 kbuf[KVS_MGET_KEYS_INLINE];
 };
 
 /* Is [@uptr, + @n * @stride) a range that does not wrap around? */
@@ -245,8 +286,17 @@ static int kvs_mget_one(struct kvs_mget *m, u32 i, u32 j)
 		m->res[j] = -EINVAL;
 		return 0;
 	}
-	ret = kvs_key_in(&m->key, m->t, a->keys + (u64)i * a->key_stride,
-			 klen);
+	if (!m->keys) {
+		ret = kvs_key_in(&m->key, m->t,
+				 a->keys + (u64)i * a->key_stride, klen);
+	} else if (klen > m->t->params.max_key_size) {
+		ret = -E2BIG;
+	} else {
+		/* Already in: point at it (kvs_ubuf_free() frees nothing). */
+		m->key.p = (void *)(m->keys + (size_t)j * a->key_stride);
+		m->key.len = klen;
+		ret = 0;
+	}
 	if (!ret)
 		ret = kvs_value_out(m->t, &m->key,
 				    a->values + (u64)i * a->value_stride,
@@ -265,6 +315,27 @@ static int kvs_mget_one(struct kvs_mget *m, u32 i, u32 j)
 	default:
 		return ret;
 	}
+}
+
+/*
+ * The keys @i.. (@n of them) of a chunk: copied in at once if they fit
+ * @kbuf, else one by one as they are looked up. Return: 0, -EFAULT.
+ */
+static int kvs_mget_keys_in(struct kvs_mget *m, u32 i, u32 n)
+{
+	const struct kvs_ioc_mget *a = &m->a;
+	size_t len = (size_t)n * a->key_stride;
+
+	if (m->key.heap || len > sizeof(m->kbuf)) {
+		m->keys = NULL;
+		return 0;
+	}
+	m->keys = m->kbuf;
+	if (copy_from_user(m->kbuf,
+			   u64_to_user_ptr(a->keys + (u64)i * a->key_stride),
+			   len))
+		return -EFAULT;
+	return 0;
 }
 
 /* Write the results of keys @i.. (@n of them) back. */
@@ -287,7 +358,7 @@ static long kvs_h_mget(struct file *file, struct kvs_table *t,
 {
 	u32 __user *udone = uarg + offsetof(struct kvs_ioc_mget, done);
 	struct kvs_mget m;	/* on the stack: a kmalloc would be zeroed */
-	u32 usize, i, j, n;
+	u32 usize, i, n, done;
 	int ret;
 
 	ret = kvs_h_copy_in(file, FMODE_READ, &m.a, sizeof(m.a),
@@ -301,25 +372,29 @@ static long kvs_h_mget(struct file *file, struct kvs_table *t,
 		return -EIDRM;
 	m.t = t;
 	m.key.heap = false;
-	for (i = 0; i < m.a.count; i += n) {
+	m.keys = NULL;
+	for (i = 0; i < m.a.count; i += done) {
 		n = min_t(u32, m.a.count - i, KVS_MGET_CHUNK);
+		done = 0;
 		if (m.a.key_lens &&
 		    copy_from_user(m.len, u64_to_user_ptr(m.a.key_lens +
 							  (u64)i * sizeof(u32)),
-				   n * sizeof(u32))) {
+				   n * sizeof(u32)))
 			ret = -EFAULT;
-			break;
+		if (!ret)
+			ret = kvs_mget_keys_in(&m, i, n);
+		while (!ret && done < n) {
+			ret = kvs_mget_one(&m, i + done, done);
+			if (!ret)
+				done++;
 		}
-		for (j = 0; j < n && !ret; j++)
-			ret = kvs_mget_one(&m, i + j, j);
-		if (ret)
-			n = j - 1;	/* the keys done before the failure */
-		if (kvs_mget_flush(&m, i, n)) {
+		/* The results of the keys done, also when one failed. */
+		if (kvs_mget_flush(&m, i, done)) {
 			ret = -EFAULT;
 			break;
 		}
 		if (ret) {
-			i += n;
+			i += done;
 			break;
 		}
 		cond_resched();

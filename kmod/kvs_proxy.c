@@ -87,16 +87,25 @@ int kvs_proxy_release(struct inode *inode, struct file *file)
 /* Names, tables, permissions                                               */
 /* ------------------------------------------------------------------------ */
 
-/* A NUL-terminated name field whose bytes after the NUL are zero. */
-static int kvs_name_check(const char *name)
+/*
+ * A name field: 1..KVS_NAME_MAX bytes, NUL-terminated, zero after the NUL.
+ * TABLE_LIST's cursor is one; any other must also be a valid table name.
+ */
+static int kvs_name_field_check(const char *name, bool table)
 {
 	size_t len = strnlen(name, KVS_NAME_LEN);
+	u32 tlen;
 
 	if (!len || len > KVS_NAME_MAX)
 		return len ? -ENAMETOOLONG : -EINVAL;
 	if (memchr_inv(name + len, 0, KVS_NAME_LEN - len))
 		return -EINVAL;
-	return 0;
+	return table ? kvs_table_name_check(name, &tlen) : 0;
+}
+
+static int kvs_name_check(const char *name)
+{
+	return kvs_name_field_check(name, true);
 }
 
 /* May the caller @mask (KVS_MAY_*) on @t? Return: 0 or -EACCES. */
@@ -266,7 +275,7 @@ static long kvs_ioc_table_list(void __user *uarg)
 	    a.max > KVS_LIST_MAX || !a.names)
 		return -EINVAL;
 	if (a.after[0]) {
-		ret = kvs_name_check(a.after);
+		ret = kvs_name_field_check(a.after, false);
 		if (ret)
 			return ret;
 	} else if (memchr_inv(a.after, 0, sizeof(a.after))) {

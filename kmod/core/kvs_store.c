@@ -1064,8 +1064,18 @@ static void kvs_store_free_dead_tables(struct kvs_store *s,
 	}
 }
 
-/* A name: 1..KVS_NAME_MAX of [A-Za-z0-9_.-], not starting with a dot. */
-static int kvs_check_name(const char *name, u32 *lenp)
+/**
+ * kvs_table_name_check() - is @name a valid table name?
+ * @name: NUL-terminated, or at least KVS_NAME_MAX + 1 readable bytes
+ * @lenp: out: its length
+ *
+ * A name is 1..KVS_NAME_MAX characters of [A-Za-z0-9_.-], not starting
+ * with a dot.
+ *
+ * Context: any.
+ * Return: 0; -EINVAL (empty, a character outside the set); -ENAMETOOLONG.
+ */
+int kvs_table_name_check(const char *name, u32 *lenp)
 {
 	u32 len;
 
@@ -1126,7 +1136,7 @@ int kvs_table_create(struct kvs_store *s, const char *name,
 	int ret;
 
 	kvs_might_sleep();
-	ret = kvs_check_name(name, &len);
+	ret = kvs_table_name_check(name, &len);
 	if (!ret)
 		ret = kvs_check_params(s, p);
 	if (ret)
@@ -1224,7 +1234,7 @@ int kvs_table_drop(struct kvs_store *s, const char *name)
 	u32 len;
 
 	kvs_might_sleep();
-	if (kvs_check_name(name, &len))
+	if (kvs_table_name_check(name, &len))
 		return -EINVAL;
 	kvs_mutex_lock(&s->ddl_mutex);
 	kvs_rcu_read_lock();
@@ -1257,7 +1267,7 @@ struct kvs_table *kvs_table_get(struct kvs_store *s, const char *name)
 	u32 len;
 	int refs;
 
-	if (kvs_check_name(name, &len))
+	if (kvs_table_name_check(name, &len))
 		return NULL;
 	kvs_rcu_read_lock();
 	n = kvs_hash_lookup(&s->names, name, len,

@@ -276,6 +276,7 @@ kvs_record_find_hashed(struct kvs_table *t, const void *key, u32 klen, u32 hash)
 
 /* Engine-internal, shared by kvs_store.c and kvs_txn.c */
 int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen);
+int kvs_table_name_check(const char *name, u32 *lenp);
 int kvs_check_gfp(kvs_gfp_t gfp);
 int kvs_write_check(bool tombstone, unsigned int mode, u64 expect,
 		    bool present, u64 cur);

@@ -22,6 +22,17 @@
 #include "tap.h"
 #include "../../../include/uapi/kvstore.h"
 
+/*
+ * An address no caller may pass: the kernel's, or for a 32-bit program
+ * (this file is also built with -m32, the compat ioctl path) one above
+ * its address space.
+ */
+#if UINTPTR_MAX == 0xffffffffu
+#define KADDR	((void *)0xfffff000u)
+#else
+#define KADDR	((void *)0xffff888000000000ull)
+#endif
+
 static int fd;
 static long page;
 
@@ -124,7 +135,7 @@ static void test_sizes_on(int f, unsigned long cmd, const char *what,
 	       what, ret);
 	ret = xioctl(f, cmd, NULL);
 	tap_ok(ret == -EFAULT, "%s: NULL struct: -EFAULT (%d)", what, ret);
-	ret = xioctl(f, cmd, (void *)0xffff888000000000ull);
+	ret = xioctl(f, cmd, KADDR);
 	tap_ok(ret == -EFAULT, "%s: kernel address: -EFAULT (%d)", what, ret);
 }
 
@@ -224,7 +235,7 @@ static void test_kv(void)
 	kv_init(&a, "abi_t", gone, 2, "v", 1);
 	ret = xioctl(fd, KVS_IOC_PUT, &a);
 	tap_ok(ret == -EFAULT, "put: unmapped key: -EFAULT (%d)", ret);
-	kv_init(&a, "abi_t", (void *)0xffff888000000000ull, 2, "v", 1);
+	kv_init(&a, "abi_t", KADDR, 2, "v", 1);
 	ret = xioctl(fd, KVS_IOC_PUT, &a);
 	tap_ok(ret == -EFAULT, "put: kernel-address key: -EFAULT (%d)", ret);
 	kv_init(&a, "abi_t", "k2", 2, gone, 1);
@@ -337,7 +348,7 @@ static void test_scan(void)
 	ret = xioctl(fd, KVS_IOC_SCAN, &a);
 	tap_ok(ret == -EINVAL, "scan: unknown flag: -EINVAL (%d)", ret);
 	a.flags = 0;
-	a.buf = (uintptr_t)0xffff888000000000ull;
+	a.buf = (uintptr_t)KADDR;
 	ret = xioctl(fd, KVS_IOC_SCAN, &a);
 	tap_ok(ret == -EFAULT, "scan: kernel-address buffer: -EFAULT (%d)", ret);
 	a.buf = (uintptr_t)buf;
@@ -406,7 +417,7 @@ static void test_txn_batch(void)
 	ret = xioctl(fd, KVS_IOC_BATCH, &b);
 	tap_ok(ret == -EINVAL, "batch: 65 tables: -EINVAL (%d)", ret);
 	b.ntables = 2;
-	b.ops = (uintptr_t)0xffff888000000000ull;
+	b.ops = (uintptr_t)KADDR;
 	ret = xioctl(fd, KVS_IOC_BATCH, &b);
 	tap_ok(ret == -EFAULT, "batch: kernel-address ops: -EFAULT (%d)", ret);
 	b.ops = (uintptr_t)ops;
@@ -616,6 +627,10 @@ static void test_handle_open(void)
 	tap_ok(ret == -ENOENT, "open: unknown table: -ENOENT (%d)", ret);
 	ret = h_open("", KVS_OPEN_READ);
 	tap_ok(ret == -EINVAL, "open: empty name: -EINVAL (%d)", ret);
+	ret = h_open("a/b", KVS_OPEN_READ);
+	tap_ok(ret == -EINVAL, "open: '/' in a name: -EINVAL (%d)", ret);
+	ret = kv(fd, KVS_IOC_GET, ".hidden", "k", NULL, 0);
+	tap_ok(ret == -EINVAL, "get: a name no table can have: -EINVAL (%d)", ret);
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
 	a.flags = KVS_OPEN_READ;
@@ -735,7 +750,7 @@ static void test_handle_kv(void)
 		 "H_GET: unmapped value buffer: -EFAULT");
 	h_expect(h, KVS_IOC_H_GET, "k1", 2, ro, 16, -EFAULT,
 		 "H_GET: read-only value buffer: -EFAULT");
-	h_expect(h, KVS_IOC_H_GET, "k1", 2, (void *)0xffff888000000000ull, 16, -EFAULT,
+	h_expect(h, KVS_IOC_H_GET, "k1", 2, KADDR, 16, -EFAULT,
 		 "H_GET: kernel-address buffer: -EFAULT");
 	key_init(&a, "k1", 2, out, 1);
 	ret = xioctl(h, KVS_IOC_H_GET, &a);
@@ -874,10 +889,11 @@ static void test_handle_mget(void)
 	m.done = 1;
 	ret = xioctl(h, KVS_IOC_H_MGET, &m);
 	tap_ok(ret == -EINVAL, "H_MGET: done (an output) set: -EINVAL (%d)", ret);
-	mget_init(&m, (void *)-4096l, 2, 4096, vals, 4, res);
+	mget_init(&m, keys, 2, 4096, vals, 4, res);
+	m.keys = (uint64_t)-4096;
 	ret = xioctl(h, KVS_IOC_H_MGET, &m);
 	tap_ok(ret == -EINVAL, "H_MGET: keys wrapping around: -EINVAL (%d)", ret);
-	mget_init(&m, (void *)0xffff888000000000ull, 2, 8, vals, 4, res);
+	mget_init(&m, KADDR, 2, 8, vals, 4, res);
 	ret = xioctl(h, KVS_IOC_H_MGET, &m);
 	tap_ok(ret == -EFAULT && m.done == 0,
 	       "H_MGET: kernel-address keys: -EFAULT, none done (%d)", ret);
