@@ -4,10 +4,11 @@
  *
  * Every entry point validates its arguments, builds one zeroed ioctl
  * struct, and returns 0 or -errno (also left in errno). The only state the
- * library keeps is what the kernel cannot: the module's limits (read once
- * at open), the scan iterator's page and cursor, and the batch builder's
- * operations. The handle itself is immutable after kvc_open(), which is
- * what makes calls without a transaction thread-safe on a shared handle.
+ * library keeps is what the kernel cannot: the module's limits and
+ * features (read once at open), the scan iterator's page and cursor, and
+ * the batch builder's operations. The handle itself is immutable after
+ * kvc_open(), which is what makes calls without a transaction thread-safe
+ * on a shared handle; a table handle is just its file descriptor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,9 @@ _Static_assert(KVC_DURABILITY_SYNC == KVS_DURABILITY_SYNC, "durability");
 _Static_assert(KVC_PUT_CAS == KVS_MODE_CAS, "put modes");
 _Static_assert(KVC_DEL_CAS == KVS_MODE_DEL_CAS, "del modes");
 _Static_assert(KVC_TXN_RDONLY == KVS_TXN_F_RDONLY, "txn flags");
+_Static_assert(KVC_OPEN_READ == KVS_OPEN_READ, "table open flags");
+_Static_assert(KVC_OPEN_WRITE == KVS_OPEN_WRITE, "table open flags");
+_Static_assert(KVC_MGET_MAX == KVS_MGET_MAX, "keys per H_MGET");
 
 #define KVC_NAME_MAX		64		/* characters of a table name */
 #define KVC_LIST_MAX		4096		/* names per TABLE_LIST call */
@@ -54,13 +58,24 @@ struct kvc_txn {
  * @fd: the file
  * @max_key_size: the module's limits, for the table defaults
  * @max_value_size: likewise
+ * @features: the module's KVS_FEAT_* bits
  * @txn: the (one) transaction object of this handle
  */
 struct kvc_handle {
 	int fd;
 	uint32_t max_key_size;
 	uint32_t max_value_size;
+	uint64_t features;
 	struct kvc_txn txn;
+};
+
+/**
+ * struct kvc_table - a table handle
+ * @fd: the file TABLE_OPEN returned; the kernel keeps the table and the
+ *	access, so this never changes after kvc_table_open()
+ */
+struct kvc_table {
+	int fd;
 };
 
 /* Return -err and leave err in errno, as every entry point does. */
@@ -145,6 +160,37 @@ static int kvc_val_check(const void *val, size_t vlen)
 }
 
 /*
+ * A GET's buffer: @buf with room *@vlen (NULL only with room 0). Room, not
+ * a length: more than the ABI can say is simply not used.
+ */
+static int kvc_room(const void *buf, const size_t *vlen, uint32_t *room)
+{
+	if (!vlen || (!buf && *vlen))
+		return -EINVAL;
+	*room = *vlen > UINT32_MAX ? UINT32_MAX : (uint32_t)*vlen;
+	return 0;
+}
+
+/* A GET's reply: the length also on -ENOBUFS, the version on success. */
+static int kvc_get_reply(int ret, uint32_t value_len, uint64_t ver,
+			 size_t *vlen, uint64_t *version)
+{
+	if (!ret || ret == -ENOBUFS)
+		*vlen = value_len;
+	if (!ret && version)
+		*version = ver;
+	return ret;
+}
+
+/* A PUT's value and mode. */
+static int kvc_put_check(const void *val, size_t vlen, unsigned int mode)
+{
+	int ret = kvc_val_check(val, vlen);
+
+	return !ret && mode > KVC_PUT_CAS ? -EINVAL : ret;
+}
+
+/*
  * The KVS_IOF_TXN flag for @txn on @h: 0 without one; -EINVAL for a
  * transaction of another handle.
  */
@@ -199,6 +245,7 @@ int kvc_open(const struct kvc_open_opts *opts, struct kvc_handle **hp)
 	}
 	h->max_key_size = v.max_key_size;
 	h->max_value_size = v.max_value_size;
+	h->features = v.features;
 	*hp = h;
 	return 0;
 }
@@ -243,7 +290,11 @@ const char *kvc_strerror(int err)
 	case ECANCELED:
 		return "an operation of the atomic batch failed: nothing was applied";
 	case EOPNOTSUPP:
-		return "the table has no ordered index (scans need KVC_TABLE_ORDERED)";
+		return "not supported: scans need an ordered index, table handles a newer module";
+	case EBADF:
+		return "the table handle was not opened for this access (read or write)";
+	case EIDRM:
+		return "the table of this handle was dropped";
 	case EROFS:
 		return "write in a read-only transaction";
 	default:
@@ -536,19 +587,13 @@ int kvc_get(struct kvc_handle *h, struct kvc_txn *txn, const char *table,
 	int ret;
 
 	ret = kvc_kv_init(&a, h, txn, table, key, klen);
-	if (!ret && (!vlen || (!buf && *vlen)))
-		ret = -EINVAL;
+	if (!ret)
+		ret = kvc_room(buf, vlen, &a.value_len);
 	if (ret)
 		return kvc_err(-ret);
 	a.value = (uintptr_t)buf;
-	/* Room, not a length: more than the ABI can say is simply not used. */
-	a.value_len = *vlen > UINT32_MAX ? UINT32_MAX : (uint32_t)*vlen;
 	ret = kvc_ioctl(h, KVS_IOC_GET, &a);
-	if (!ret || ret == -ENOBUFS)
-		*vlen = a.value_len;
-	if (!ret && version)
-		*version = a.version;
-	return ret;
+	return kvc_get_reply(ret, a.value_len, a.version, vlen, version);
 }
 
 int kvc_put(struct kvc_handle *h, struct kvc_txn *txn, const char *table,
@@ -560,9 +605,7 @@ int kvc_put(struct kvc_handle *h, struct kvc_txn *txn, const char *table,
 
 	ret = kvc_kv_init(&a, h, txn, table, key, klen);
 	if (!ret)
-		ret = kvc_val_check(val, vlen);
-	if (!ret && mode > KVC_PUT_CAS)
-		ret = -EINVAL;
+		ret = kvc_put_check(val, vlen, mode);
 	if (ret)
 		return kvc_err(-ret);
 	a.value = (uintptr_t)val;
@@ -589,6 +632,173 @@ int kvc_del(struct kvc_handle *h, struct kvc_txn *txn, const char *table,
 	a.mode = mode;
 	a.version = expect;
 	return kvc_ioctl(h, KVS_IOC_DEL, &a);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Table handles                                                            */
+/* ------------------------------------------------------------------------ */
+
+int kvc_table_open(struct kvc_handle *h, const char *name, unsigned int flags,
+		   struct kvc_table **tp)
+{
+	struct kvs_ioc_table_open a;
+	struct kvc_table *t;
+	int ret;
+
+	if (!h || !tp || !flags || flags & ~(KVC_OPEN_READ | KVC_OPEN_WRITE))
+		return kvc_err(EINVAL);
+	memset(&a, 0, sizeof(a));
+	ret = kvc_name(a.name, name);
+	if (ret)
+		return kvc_err(-ret);
+	if (!(h->features & KVS_FEAT_HANDLES))
+		return kvc_err(EOPNOTSUPP);
+	/* Before the call: a handle the kernel made is never left to leak. */
+	t = malloc(sizeof(*t));
+	if (!t)
+		return kvc_err(ENOMEM);
+	a.size = sizeof(a);
+	a.flags = flags;
+	ret = kvc_ioctl(h, KVS_IOC_TABLE_OPEN, &a);
+	if (ret) {
+		free(t);
+		/* A module without the command, whatever its features say. */
+		return ret == -ENOTTY ? kvc_err(EOPNOTSUPP) : ret;
+	}
+	t->fd = a.fd;
+	*tp = t;
+	return 0;
+}
+
+void kvc_table_close(struct kvc_table *t)
+{
+	if (!t)
+		return;
+	/* The last close of a dropped table's handle frees the table. */
+	close(t->fd);
+	free(t);
+}
+
+int kvc_table_fd(const struct kvc_table *t)
+{
+	return t ? t->fd : kvc_err(EINVAL);
+}
+
+static int kvc_table_ioctl(struct kvc_table *t, unsigned long cmd, void *arg)
+{
+	if (ioctl(t->fd, cmd, arg) < 0)
+		return kvc_err(errno);
+	return 0;
+}
+
+/* The common part of H_GET, H_PUT and H_DEL. */
+static int kvc_tkey_init(struct kvs_ioc_key *a, struct kvc_table *t,
+			 const void *key, size_t klen)
+{
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	if (!t)
+		return -EINVAL;
+	ret = kvc_key_check(key, klen);
+	if (ret)
+		return ret;
+	a->size = sizeof(*a);
+	a->key = (uintptr_t)key;
+	a->key_len = (uint32_t)klen;
+	return 0;
+}
+
+int kvc_tget(struct kvc_table *t, const void *key, size_t klen, void *buf,
+	     size_t *vlen, uint64_t *version)
+{
+	struct kvs_ioc_key a;
+	int ret;
+
+	ret = kvc_tkey_init(&a, t, key, klen);
+	if (!ret)
+		ret = kvc_room(buf, vlen, &a.value_len);
+	if (ret)
+		return kvc_err(-ret);
+	a.value = (uintptr_t)buf;
+	ret = kvc_table_ioctl(t, KVS_IOC_H_GET, &a);
+	return kvc_get_reply(ret, a.value_len, a.version, vlen, version);
+}
+
+int kvc_tput(struct kvc_table *t, const void *key, size_t klen,
+	     const void *val, size_t vlen, unsigned int mode, uint64_t expect,
+	     uint64_t *version)
+{
+	struct kvs_ioc_key a;
+	int ret;
+
+	ret = kvc_tkey_init(&a, t, key, klen);
+	if (!ret)
+		ret = kvc_put_check(val, vlen, mode);
+	if (ret)
+		return kvc_err(-ret);
+	a.value = (uintptr_t)val;
+	a.value_len = (uint32_t)vlen;
+	a.mode = mode;
+	a.version = expect;
+	ret = kvc_table_ioctl(t, KVS_IOC_H_PUT, &a);
+	if (!ret && version)
+		*version = a.version;
+	return ret;
+}
+
+int kvc_tdel(struct kvc_table *t, const void *key, size_t klen,
+	     unsigned int mode, uint64_t expect)
+{
+	struct kvs_ioc_key a;
+	int ret;
+
+	ret = kvc_tkey_init(&a, t, key, klen);
+	if (!ret && mode > KVC_DEL_CAS)
+		ret = -EINVAL;
+	if (ret)
+		return kvc_err(-ret);
+	a.mode = mode;
+	a.version = expect;
+	return kvc_table_ioctl(t, KVS_IOC_H_DEL, &a);
+}
+
+int kvc_mget(struct kvc_table *t, size_t count, const void *keys,
+	     size_t key_stride, const uint32_t *key_lens, void *values,
+	     size_t value_stride, int32_t *results, uint64_t *versions)
+{
+	const unsigned char *k = keys;
+	unsigned char *v = values;
+	struct kvs_ioc_mget a;
+	size_t done, n;
+	int ret;
+
+	if (!t || !count || !keys || !key_stride || !results ||
+	    (!values && value_stride))
+		return kvc_err(EINVAL);
+	if (key_stride > UINT32_MAX || value_stride > UINT32_MAX ||
+	    count > SIZE_MAX / key_stride ||
+	    (value_stride && count > SIZE_MAX / value_stride))
+		return kvc_err(E2BIG);
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.key_stride = (uint32_t)key_stride;
+	a.value_stride = (uint32_t)value_stride;
+	/* One H_MGET per KVC_MGET_MAX keys, each a window of the arrays. */
+	for (done = 0; done < count; done += n) {
+		n = count - done > KVC_MGET_MAX ? KVC_MGET_MAX : count - done;
+		a.keys = (uintptr_t)(k + done * key_stride);
+		a.key_lens = key_lens ? (uintptr_t)(key_lens + done) : 0;
+		a.values = v ? (uintptr_t)(v + done * value_stride) : 0;
+		a.results = (uintptr_t)(results + done);
+		a.versions = versions ? (uintptr_t)(versions + done) : 0;
+		a.count = (uint32_t)n;
+		a.done = 0;
+		ret = kvc_table_ioctl(t, KVS_IOC_H_MGET, &a);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -964,9 +1174,8 @@ static int kvc_batch_add(struct kvc_batch *b, uint16_t op, const char *table,
 		return kvc_err(EINVAL);
 	ret = kvc_key_check(key, klen);
 	if (!ret && op == KVS_OP_PUT)
-		ret = kvc_val_check(val, vlen);
-	if (!ret && ((op == KVS_OP_PUT && mode > KVC_PUT_CAS) ||
-		     (op == KVS_OP_DEL && mode > KVC_DEL_CAS)))
+		ret = kvc_put_check(val, vlen, mode);
+	if (!ret && op == KVS_OP_DEL && mode > KVC_DEL_CAS)
 		ret = -EINVAL;
 	if (!ret && b->nops == KVC_BATCH_MAX_OPS)
 		ret = -E2BIG;

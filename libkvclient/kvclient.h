@@ -17,8 +17,11 @@
  * every thread using the handle: calls given it, and kvc_txn_begin(),
  * commit and abort, must come from one thread at a time - a thread that
  * wants a transaction of its own opens a handle of its own. A scan
- * iterator and a batch are used by one thread at a time. kvc_close() must
- * not race any other call on its handle (or its scans). After fork() the
+ * iterator and a batch are used by one thread at a time. A table handle
+ * (kvc_table_open()) is immutable too: every call on it is thread-safe,
+ * and the kernel takes no lock of the handle's own. kvc_close() must
+ * not race any other call on its handle (or its scans), nor
+ * kvc_table_close() any call on its table handle. After fork() the
  * child shares the parent's open file, and with it the transaction:
  * open a new handle in the child.
  */
@@ -257,6 +260,74 @@ int kvc_put(struct kvc_handle *h, struct kvc_txn *txn, const char *table,
 /* kvc_del() - delete a key; -ENOENT if absent. */
 int kvc_del(struct kvc_handle *h, struct kvc_txn *txn, const char *table,
 	    const void *key, size_t klen, unsigned int mode, uint64_t expect);
+
+/*
+ * Table handles: a table opened once, for reading and/or writing, with its
+ * access checked then (as open(2) checks a file's mode), so the calls on
+ * the handle name no table and check no permission: the cheapest way to
+ * the keys of one table. The handle is a file descriptor of its own
+ * (close-on-exec), independent of the struct kvc_handle it was opened
+ * with, which may be closed first. It holds the table, not its name: once
+ * the table is dropped every call on the handle fails with -EIDRM (a
+ * table created again under the name is another table), and the table's
+ * memory is freed when its last handle is closed. Calls on a handle run
+ * outside any transaction. Every call is thread-safe on a shared handle.
+ */
+#define KVC_OPEN_READ		0x1u	/* kvc_tget(), kvc_mget() */
+#define KVC_OPEN_WRITE		0x2u	/* kvc_tput(), kvc_tdel() */
+
+#define KVC_MGET_MAX		65536	/* keys the kernel reads in one call */
+
+struct kvc_table;
+
+/*
+ * kvc_table_open() - a handle on @name for @flags (KVC_OPEN_READ and/or
+ * KVC_OPEN_WRITE, at least one). -EACCES if the table's mode bits deny an
+ * access asked for; -EOPNOTSUPP if the module has no table handles.
+ */
+int kvc_table_open(struct kvc_handle *h, const char *name, unsigned int flags,
+		   struct kvc_table **tp);
+
+/* kvc_table_close() - close a table handle (NULL is fine). */
+void kvc_table_close(struct kvc_table *t);
+
+/*
+ * kvc_table_fd() - the handle's file descriptor, for the caller's own
+ * ioctls or fcntl(); it stays @t's (kvc_table_close() closes it).
+ */
+int kvc_table_fd(const struct kvc_table *t);
+
+/*
+ * kvc_tget(), kvc_tput(), kvc_tdel() - kvc_get(), kvc_put() and kvc_del()
+ * on the handle's table, with the same arguments, modes and errors, and
+ * also -EBADF for a read (write) through a handle not opened for it and
+ * -EIDRM once the table is dropped.
+ */
+int kvc_tget(struct kvc_table *t, const void *key, size_t klen, void *buf,
+	     size_t *vlen, uint64_t *version);
+int kvc_tput(struct kvc_table *t, const void *key, size_t klen,
+	     const void *val, size_t vlen, unsigned int mode, uint64_t expect,
+	     uint64_t *version);
+int kvc_tdel(struct kvc_table *t, const void *key, size_t klen,
+	     unsigned int mode, uint64_t expect);
+
+/*
+ * kvc_mget() - read @count keys: key i is at @keys + i * @key_stride,
+ * @key_lens[i] bytes long (@key_lens NULL: every key is @key_stride bytes).
+ * @results[i] becomes the length of its value, copied to @values +
+ * i * @value_stride if it is at most @value_stride bytes (else the slot
+ * is untouched; @value_stride 0 asks for lengths only, @values may then
+ * be NULL), or -ENOENT (absent), -EINVAL (empty key), -E2BIG (key longer
+ * than the table allows). @versions (may be NULL): each value's version,
+ * 0 where the result is negative. Each key is read as kvc_tget() reads
+ * it, not all at one snapshot; keys need not be sorted nor distinct.
+ * @count 0 is -EINVAL. One call into the kernel per KVC_MGET_MAX
+ * keys; if one fails the call returns its error and the results of that
+ * call's keys and of the later ones are undefined.
+ */
+int kvc_mget(struct kvc_table *t, size_t count, const void *keys,
+	     size_t key_stride, const uint32_t *key_lens, void *values,
+	     size_t value_stride, int32_t *results, uint64_t *versions);
 
 /*
  * Scans: an iterator over a range of an ordered table, in key order,

@@ -6,6 +6,7 @@
  * through kvc_get()).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "tap.h"
@@ -66,6 +69,14 @@ static uint64_t nsnapshots(void)
 	return kvc_stats(h, &st) ? UINT64_MAX : st.snapshots;
 }
 
+/* A get returned @ret and @len bytes at @buf: the string @want (NULL: absent)? */
+static bool holds(int ret, const char *buf, size_t len, const char *want)
+{
+	if (!want)
+		return ret == -ENOENT;
+	return !ret && len == strlen(want) && !memcmp(buf, want, len);
+}
+
 /* @key of @table holds the string @want (NULL: absent), seen from @hd. */
 static bool val_on(struct kvc_handle *hd, struct kvc_txn *txn,
 		   const char *table, const char *key, const char *want)
@@ -75,9 +86,7 @@ static bool val_on(struct kvc_handle *hd, struct kvc_txn *txn,
 	int ret;
 
 	ret = kvc_get(hd, txn, table, key, strlen(key), buf, &len, NULL);
-	if (!want)
-		return ret == -ENOENT;
-	return !ret && len == strlen(want) && !memcmp(buf, want, len);
+	return holds(ret, buf, len, want);
 }
 
 static bool val(const char *table, const char *key, const char *want)
@@ -164,7 +173,7 @@ static void test_open(void)
 	struct kvc_version v;
 	uint64_t want = KVS_FEAT_VERSION | KVS_FEAT_TABLES | KVS_FEAT_KV |
 			KVS_FEAT_SCAN | KVS_FEAT_TXN | KVS_FEAT_BATCH |
-			KVS_FEAT_STATS;
+			KVS_FEAT_STATS | KVS_FEAT_HANDLES;
 	int ret;
 
 	tap_ok(is(kvc_open(NULL, &h), 0) && is(kvc_open(NULL, &h2), 0),
@@ -172,7 +181,7 @@ static void test_open(void)
 	memset(&v, 0, sizeof(v));
 	ret = kvc_version(h, &v);
 	tap_ok(is(ret, 0) && (v.features & want) == want,
-	       "version: features %#llx include tables, kv, scan, txn, batch, stats",
+	       "version: features %#llx include tables, kv, scan, txn, batch, stats, handles",
 	       (unsigned long long)v.features);
 	tap_ok(is(kvc_open(&o, &x), -ENOENT) && !x,
 	       "open: missing device node: -ENOENT");
@@ -1286,6 +1295,637 @@ static void test_batch(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Table handles                                                            */
+/* ------------------------------------------------------------------------ */
+
+#define T_H	"tc.h"		/* key 16, value 32: through handles */
+#define T_HD	"tc.hd"		/* dropped under its handles */
+#define T_HM	"tc.hm"		/* key 8: more keys than one H_MGET takes */
+
+/* Never a user address (x86-64's direct map). */
+/* The kernel's, or above a 32-bit program's address space (-m32 build). */
+#if UINTPTR_MAX == 0xffffffffu
+#define KADDR	((void *)0xfffff000u)
+#else
+#define KADDR	((void *)0xffff888000000000ull)
+#endif
+
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+/* @key holds the string @want (NULL: absent), read through handle @t. */
+static bool tval(struct kvc_table *t, const char *key, const char *want)
+{
+	char buf[128];
+	size_t len = sizeof(buf);
+	int ret;
+
+	ret = kvc_tget(t, key, strlen(key), buf, &len, NULL);
+	return holds(ret, buf, len, want);
+}
+
+/* The lowest free file descriptor: a failed open must not use one up. */
+static int lowest_fd(void)
+{
+	int fd = dup(0);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+/* A raw H_MGET of @count keys, @key_stride bytes each, no values. */
+static void mget_init(struct kvs_ioc_mget *a, const void *keys,
+		      uint32_t count, uint32_t key_stride, int32_t *results)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->keys = (uintptr_t)keys;
+	a->count = count;
+	a->key_stride = key_stride;
+	a->results = (uintptr_t)results;
+}
+
+/* Opening handles: arguments, names, flags, and what the kernel checks. */
+static void test_handle_open(int dev)
+{
+	struct kvs_ioc_table_open a;
+	struct kvc_table *x = NULL;
+	int lo = lowest_fd(), r[5];
+
+	tap_ok(is(kvc_table_open(h, "tc.nope", KVC_OPEN_READ, &x), -ENOENT) && !x,
+	       "handle open: missing table: -ENOENT");
+	tap_ok(is(kvc_table_open(h, "", KVC_OPEN_READ, &x), -EINVAL) &&
+	       is(kvc_table_open(h, NULL, KVC_OPEN_READ, &x), -EINVAL) &&
+	       is(kvc_table_open(h, ".h", KVC_OPEN_READ, &x), -EINVAL) &&
+	       is(kvc_table_open(h, "a/b", KVC_OPEN_READ, &x), -EINVAL) && !x,
+	       "handle open: empty, NULL, leading-dot, slash names: -EINVAL");
+	tap_ok(is(kvc_table_open(h, LONG65, KVC_OPEN_READ, &x), -ENAMETOOLONG) && !x,
+	       "handle open: 65-character name: -ENAMETOOLONG");
+	tap_ok(is(kvc_table_open(h, T_H, 0, &x), -EINVAL) &&
+	       is(kvc_table_open(h, T_H, 0x4, &x), -EINVAL) &&
+	       is(kvc_table_open(h, T_H, KVC_OPEN_READ | 0x80, &x), -EINVAL) && !x,
+	       "handle open: no access asked, or an unknown flag: -EINVAL");
+	tap_ok(is(kvc_table_open(NULL, T_H, KVC_OPEN_READ, &x), -EINVAL) &&
+	       is(kvc_table_open(h, T_H, KVC_OPEN_READ, NULL), -EINVAL),
+	       "handle open: NULL handle or result pointer: -EINVAL");
+
+	/* The kernel's own checks, which the library lets nothing reach. */
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	strcpy(a.name, T_H);
+	r[0] = xioctl(dev, KVS_IOC_TABLE_OPEN, &a);
+	a.flags = KVS_OPEN_READ | 0x4;
+	r[1] = xioctl(dev, KVS_IOC_TABLE_OPEN, &a);
+	a.flags = KVS_OPEN_READ;
+	a.reserved = 1;
+	r[2] = xioctl(dev, KVS_IOC_TABLE_OPEN, &a);
+	a.reserved = 0;
+	memset(a.name, 0, sizeof(a.name));
+	strcpy(a.name, "bad name");
+	r[3] = xioctl(dev, KVS_IOC_TABLE_OPEN, &a);
+	a.size = KVS_IOC_TABLE_OPEN_SIZE_VER0 - 4;
+	r[4] = xioctl(dev, KVS_IOC_TABLE_OPEN, &a);
+	tap_ok(r[0] == -EINVAL && r[1] == -EINVAL && r[2] == -EINVAL &&
+	       r[3] == -EINVAL && r[4] == -EINVAL,
+	       "TABLE_OPEN raw: flags 0, unknown flag, reserved, bad name, short size: -EINVAL (%d %d %d %d %d)",
+	       r[0], r[1], r[2], r[3], r[4]);
+	tap_ok(lo >= 0 && lowest_fd() == lo,
+	       "handle open: failed opens left no file descriptor behind");
+}
+
+/* kvc_tget(), kvc_tput(), kvc_tdel(): modes, sizes, arguments. */
+static void test_handle_kv(struct kvc_table *t)
+{
+	char k17[17], v33[33], buf[64];
+	uint64_t v1 = 0, v2 = 0, v = 0;
+	int64_t n;
+	size_t len;
+
+	memset(k17, 'k', sizeof(k17));
+	memset(v33, 'v', sizeof(v33));
+	tap_ok(is(kvc_tput(t, "k1", 2, "v1", 2, KVC_PUT_UPSERT, 0, &v1), 0) && v1 &&
+	       val(T_H, "k1", "v1") && ver(T_H, "k1") == v1,
+	       "tput: upsert, a version; seen by name");
+	len = sizeof(buf);
+	tap_ok(is(put(T_H, "k2", "by name"), 0) &&
+	       is(kvc_tget(t, "k2", 2, buf, &len, &v), 0) && len == 7 &&
+	       !memcmp(buf, "by name", 7) && v == ver(T_H, "k2"),
+	       "tget: a value put by name, its length and version");
+	len = 3;
+	tap_ok(is(kvc_tget(t, "k2", 2, buf, &len, NULL), -ENOBUFS) && len == 7,
+	       "tget: buffer too small: -ENOBUFS and the length");
+	len = 0;
+	tap_ok(is(kvc_tget(t, "k2", 2, NULL, &len, NULL), -ENOBUFS) && len == 7,
+	       "tget: NULL buffer and room 0: the length");
+	len = 5;
+	tap_ok(is(kvc_tget(t, "k9", 2, buf, &len, NULL), -ENOENT) && len == 5,
+	       "tget: absent key: -ENOENT, length untouched");
+	len = sizeof(buf);
+	tap_ok(is(kvc_tput(t, "e", 1, NULL, 0, KVC_PUT_UPSERT, 0, NULL), 0) &&
+	       is(kvc_tget(t, "e", 1, buf, &len, &v), 0) && len == 0 && v,
+	       "tput/tget: an empty value");
+
+	/* Modes */
+	tap_ok(is(kvc_tput(t, "k1", 2, "no", 2, KVC_PUT_INSERT, 0, NULL), -EEXIST) &&
+	       tval(t, "k1", "v1") && ver(T_H, "k1") == v1,
+	       "tput insert, key present: -EEXIST, unchanged");
+	tap_ok(is(kvc_tput(t, "k3", 2, "no", 2, KVC_PUT_REPLACE, 0, NULL), -ENOENT) &&
+	       tval(t, "k3", NULL), "tput replace, key absent: -ENOENT, nothing written");
+	tap_ok(is(kvc_tput(t, "k1", 2, "no", 2, KVC_PUT_CAS, v1 + 1000, NULL), -EAGAIN) &&
+	       tval(t, "k1", "v1") && ver(T_H, "k1") == v1,
+	       "tput CAS, another version: -EAGAIN, unchanged");
+	tap_ok(is(kvc_tput(t, "k1", 2, "v1b", 3, KVC_PUT_CAS, v1, &v2), 0) && v2 > v1 &&
+	       tval(t, "k1", "v1b") && ver(T_H, "k1") == v2,
+	       "tput CAS at the version: written, a newer version");
+	tap_ok(is(kvc_tput(t, "k3", 2, "v3", 2, KVC_PUT_CAS, 0, NULL), 0) &&
+	       tval(t, "k3", "v3"), "tput CAS 0, key absent: inserted");
+	tap_ok(is(kvc_tput(t, "k3", 2, "no", 2, KVC_PUT_CAS, 0, NULL), -EEXIST) &&
+	       tval(t, "k3", "v3"), "tput CAS 0, key present: -EEXIST, unchanged");
+	tap_ok(is(kvc_tput(t, "k4", 2, "no", 2, KVC_PUT_CAS, v1, NULL), -ENOENT) &&
+	       tval(t, "k4", NULL), "tput CAS with a version, key absent: -ENOENT");
+	v = ver(T_H, "k3");
+	tap_ok(is(kvc_tdel(t, "k3", 2, KVC_DEL_CAS, v + 1), -EAGAIN) && tval(t, "k3", "v3"),
+	       "tdel CAS, another version: -EAGAIN, still there");
+	tap_ok(is(kvc_tdel(t, "k3", 2, KVC_DEL_CAS, v), 0) && val(T_H, "k3", NULL),
+	       "tdel CAS at the version: deleted");
+	tap_ok(is(kvc_tdel(t, "k3", 2, KVC_DEL_ANY, 0), -ENOENT),
+	       "tdel, key absent: -ENOENT");
+	tap_ok(is(kvc_tdel(t, "k2", 2, KVC_DEL_ANY, 0), 0) && val(T_H, "k2", NULL),
+	       "tdel: deleted, seen by name");
+
+	/* Sizes and arguments: each fails and changes nothing. */
+	n = entries(T_H);
+	len = sizeof(buf);
+	tap_ok(is(kvc_tput(t, k17, 17, "x", 1, 0, 0, NULL), -E2BIG) &&
+	       is(kvc_tget(t, k17, 17, buf, &len, NULL), -E2BIG) &&
+	       is(kvc_tdel(t, k17, 17, 0, 0), -E2BIG) &&
+	       is(kvc_tput(t, "k1", 2, v33, 33, 0, 0, NULL), -E2BIG) &&
+	       tval(t, "k1", "v1b") && entries(T_H) == n,
+	       "handle: key over 16, value over 32 bytes: -E2BIG, unchanged");
+	tap_ok(is(kvc_tput(t, k17, 16, v33, 32, 0, 0, NULL), 0) &&
+	       is(kvc_tdel(t, k17, 16, 0, 0), 0),
+	       "handle: a key of 16 and a value of 32 bytes pass");
+	tap_ok(is(kvc_tput(t, "k1", 0, "x", 1, 0, 0, NULL), -EINVAL) &&
+	       is(kvc_tput(t, NULL, 2, "x", 1, 0, 0, NULL), -EINVAL) &&
+	       is(kvc_tput(t, "k1", 2, NULL, 5, 0, 0, NULL), -EINVAL) &&
+	       is(kvc_tput(t, "k1", 2, "x", 1, 4, 0, NULL), -EINVAL) &&
+	       is(kvc_tdel(t, "k1", 2, 2, 0), -EINVAL) &&
+	       is(kvc_tget(t, "k1", 2, NULL, &len, NULL), -EINVAL) &&
+	       is(kvc_tget(t, "k1", 2, buf, NULL, NULL), -EINVAL) &&
+	       is(kvc_tput(NULL, "k1", 2, "x", 1, 0, 0, NULL), -EINVAL) &&
+	       is(kvc_tget(NULL, "k1", 2, buf, &len, NULL), -EINVAL) &&
+	       is(kvc_tdel(NULL, "k1", 2, 0, 0), -EINVAL) &&
+	       tval(t, "k1", "v1b") && entries(T_H) == n,
+	       "handle: empty or NULL key, NULL value or buffer with a length, bad mode, NULL handle: -EINVAL");
+	tap_ok(is(kvc_tput(t, "k1", 2, "x", (size_t)UINT32_MAX + 1, 0, 0, NULL), -E2BIG) &&
+	       is(kvc_tget(t, "k1", (size_t)UINT32_MAX + 1, buf, &len, NULL), -E2BIG) &&
+	       tval(t, "k1", "v1b"), "handle: lengths past UINT32_MAX: -E2BIG");
+}
+
+/* One command, of the handle or of the device, on the wrong file. */
+static void test_handle_enotty(int dev, struct kvc_table *t)
+{
+	struct kvs_ioc_key k = {
+		.size = sizeof(k), .key = (uintptr_t)"k1", .key_len = 2,
+		.value = (uintptr_t)"zz", .value_len = 2,
+	};
+	struct kvs_ioc_version v = { .size = sizeof(v) };
+	struct kvs_ioc_table_open o = { .size = sizeof(o), .flags = KVS_OPEN_READ };
+	struct kvs_ioc_stats st = { .size = sizeof(st) };
+	struct kvs_ioc_kv kv;
+	struct kvs_ioc_mget m;
+	int32_t res[1];
+	int fd = kvc_table_fd(t), r[8];
+
+	mget_init(&m, "k1", 1, 2, res);
+	r[0] = xioctl(dev, KVS_IOC_H_GET, &k);
+	r[1] = xioctl(dev, KVS_IOC_H_PUT, &k);
+	r[2] = xioctl(dev, KVS_IOC_H_DEL, &k);
+	r[3] = xioctl(dev, KVS_IOC_H_MGET, &m);
+	tap_ok(r[0] == -ENOTTY && r[1] == -ENOTTY && r[2] == -ENOTTY &&
+	       r[3] == -ENOTTY && val(T_H, "k1", "v1b"),
+	       "handle commands on /dev/kvstore: -ENOTTY (%d %d %d %d)",
+	       r[0], r[1], r[2], r[3]);
+	memset(&kv, 0, sizeof(kv));
+	kv.size = sizeof(kv);
+	strcpy(kv.table, T_H);
+	kv.key = (uintptr_t)"k1";
+	kv.key_len = 2;
+	kv.value = (uintptr_t)"zz";
+	kv.value_len = 2;
+	strcpy(o.name, T_H);
+	r[0] = xioctl(fd, KVS_IOC_VERSION, &v);
+	r[1] = xioctl(fd, KVS_IOC_PUT, &kv);
+	r[2] = xioctl(fd, KVS_IOC_GET, &kv);
+	r[3] = xioctl(fd, KVS_IOC_TABLE_OPEN, &o);
+	r[4] = xioctl(fd, KVS_IOC_STATS, &st);
+	r[5] = xioctl(fd, _IOWR('x', 0x20, struct kvs_ioc_key), &k);
+	r[6] = xioctl(fd, _IOR(KVS_IOC_MAGIC, 0x20, struct kvs_ioc_key), &k);
+	r[7] = xioctl(fd, _IOWR(KVS_IOC_MAGIC, 0x24, struct kvs_ioc_key), &k);
+	tap_ok(r[0] == -ENOTTY && r[1] == -ENOTTY && r[2] == -ENOTTY &&
+	       r[3] == -ENOTTY && r[4] == -ENOTTY && val(T_H, "k1", "v1b"),
+	       "device commands on a handle: -ENOTTY (%d %d %d %d %d)",
+	       r[0], r[1], r[2], r[3], r[4]);
+	tap_ok(r[5] == -ENOTTY && r[6] == -ENOTTY && r[7] == -ENOTTY,
+	       "handle: another magic, direction or number: -ENOTTY (%d %d %d)",
+	       r[5], r[6], r[7]);
+}
+
+/* Read-only and write-only handles: the access asked at open is all. */
+static void test_handle_access(void)
+{
+	struct kvc_table *ro = NULL, *wo = NULL;
+	int32_t res[1] = { 12345 };
+	char buf[16];
+	size_t len = sizeof(buf);
+	uint64_t v = ver(T_H, "k1");
+	int64_t n = entries(T_H);
+
+	tap_ok(is(kvc_table_open(h, T_H, KVC_OPEN_READ, &ro), 0) &&
+	       is(kvc_table_open(h, T_H, KVC_OPEN_WRITE, &wo), 0),
+	       "handle: a read-only and a write-only handle");
+	if (!ro || !wo)
+		goto out;
+	tap_ok(is(kvc_tput(ro, "k1", 2, "no", 2, KVC_PUT_UPSERT, 0, NULL), -EBADF) &&
+	       is(kvc_tput(ro, "k5", 2, "no", 2, KVC_PUT_INSERT, 0, NULL), -EBADF) &&
+	       is(kvc_tdel(ro, "k1", 2, KVC_DEL_ANY, 0), -EBADF) &&
+	       val(T_H, "k1", "v1b") && ver(T_H, "k1") == v && val(T_H, "k5", NULL) &&
+	       entries(T_H) == n,
+	       "read-only handle: put and del: -EBADF, nothing changed");
+	tap_ok(tval(ro, "k1", "v1b") &&
+	       is(kvc_mget(ro, 1, "k1", 2, NULL, buf, sizeof(buf), res, NULL), 0) &&
+	       res[0] == 3 && !memcmp(buf, "v1b", 3),
+	       "read-only handle: get and mget work");
+	res[0] = 12345;
+	tap_ok(is(kvc_tget(wo, "k1", 2, buf, &len, NULL), -EBADF) && len == sizeof(buf) &&
+	       is(kvc_mget(wo, 1, "k1", 2, NULL, buf, sizeof(buf), res, NULL), -EBADF) &&
+	       res[0] == 12345, "write-only handle: get and mget: -EBADF, nothing written back");
+	tap_ok(is(kvc_tput(wo, "k5", 2, "v5", 2, KVC_PUT_INSERT, 0, NULL), 0) &&
+	       tval(ro, "k5", "v5") && is(kvc_tdel(wo, "k5", 2, KVC_DEL_ANY, 0), 0) &&
+	       tval(ro, "k5", NULL),
+	       "write-only handle: put and del work, seen through the read-only one");
+out:
+	kvc_table_close(ro);
+	kvc_table_close(wo);
+}
+
+/* kvc_mget(): results, slots, versions, per-key errors. */
+static void test_mget(struct kvc_table *t)
+{
+	/* k1 "v1b", nope absent, e "", big 32 bytes, k1 again */
+	static const char keys[5][16] = { "k1", "nope", "e", "big", "k1" };
+	static const uint32_t lens[5] = { 2, 4, 1, 3, 2 };
+	char slots[5][8], v32[33], wide[4][32];
+	uint32_t wlens[4] = { 0, 17, 2, 16 };
+	uint64_t vers[5];
+	int32_t res[5];
+	bool ok;
+	int i;
+
+	memset(v32, 'B', 32);
+	v32[32] = 0;
+	memset(slots, '#', sizeof(slots));
+	for (i = 0; i < 5; i++)
+		vers[i] = 0xdead;
+	ok = !put(T_H, "big", v32) &&
+	     !kvc_mget(t, 5, keys, 16, lens, slots, 8, res, vers);
+	tap_ok(ok && res[0] == 3 && res[1] == -ENOENT && res[2] == 0 && res[3] == 32 &&
+	       res[4] == 3, "mget: present, absent, empty, too long, repeated (%d %d %d %d %d)",
+	       res[0], res[1], res[2], res[3], res[4]);
+	tap_ok(ok && !memcmp(slots[0], "v1b#####", 8) && !memcmp(slots[1], "########", 8) &&
+	       !memcmp(slots[2], "########", 8) && !memcmp(slots[3], "########", 8) &&
+	       !memcmp(slots[4], "v1b#####", 8),
+	       "mget: values in their slots; absent, empty and too long slots untouched");
+	tap_ok(ok && vers[0] == ver(T_H, "k1") && vers[1] == 0 && vers[2] == ver(T_H, "e") &&
+	       vers[3] == ver(T_H, "big") && vers[4] == vers[0],
+	       "mget: each value's version, 0 for the absent key");
+
+	/* Keys all @key_stride long, lengths only */
+	tap_ok(is(kvc_mget(t, 3, "k1k9k1", 2, NULL, NULL, 0, res, NULL), 0) &&
+	       res[0] == 3 && res[1] == -ENOENT && res[2] == 3,
+	       "mget: no key_lens (keys of key_stride bytes), value_stride 0: lengths only");
+	memset(slots, '#', sizeof(slots));
+	tap_ok(is(kvc_mget(t, 2, keys, 16, lens, slots, 0, res, NULL), 0) &&
+	       res[0] == 3 && res[1] == -ENOENT && !memcmp(slots[0], "########", 8),
+	       "mget: value_stride 0 with a buffer: lengths, buffer untouched");
+
+	/* Per-key errors: empty key, key over the table's 16 bytes */
+	memset(wide, 0, sizeof(wide));
+	memcpy(wide[1], "kkkkkkkkkkkkkkkkk", 17);
+	memcpy(wide[2], "k1", 2);
+	memcpy(wide[3], "kkkkkkkkkkkkkkkk", 16);
+	for (i = 0; i < 4; i++)
+		vers[i] = 0xdead;
+	ok = is(kvc_mget(t, 4, wide, 32, wlens, NULL, 0, res, vers), 0);
+	tap_ok(ok && res[0] == -EINVAL && res[1] == -E2BIG && res[2] == 3 && res[3] == -ENOENT &&
+	       !vers[0] && !vers[1] && vers[2] && !vers[3],
+	       "mget: key_lens 0 and 17 (table max 16): per-key -EINVAL, -E2BIG (%d %d %d %d)",
+	       res[0], res[1], res[2], res[3]);
+	tap_ok(is(kvc_mget(t, 2, wide, 17, NULL, NULL, 0, res, NULL), 0) &&
+	       res[0] == -E2BIG && res[1] == -E2BIG,
+	       "mget: key_stride 17, no key_lens: every key -E2BIG");
+
+	/* Library arguments */
+	tap_ok(is(kvc_mget(t, 0, keys, 16, lens, NULL, 0, res, NULL), -EINVAL) &&
+	       is(kvc_mget(t, 1, NULL, 16, lens, NULL, 0, res, NULL), -EINVAL) &&
+	       is(kvc_mget(t, 1, keys, 0, lens, NULL, 0, res, NULL), -EINVAL) &&
+	       is(kvc_mget(t, 1, keys, 16, lens, NULL, 8, res, NULL), -EINVAL) &&
+	       is(kvc_mget(t, 1, keys, 16, lens, NULL, 0, NULL, NULL), -EINVAL) &&
+	       is(kvc_mget(NULL, 1, keys, 16, lens, NULL, 0, res, NULL), -EINVAL),
+	       "mget: count 0, NULL keys, key_stride 0, NULL values with a stride, NULL results, NULL handle: -EINVAL");
+	tap_ok(is(kvc_mget(t, 1, keys, (size_t)UINT32_MAX + 1, NULL, NULL, 0, res, NULL),
+		  -E2BIG) &&
+	       is(kvc_mget(t, 1, keys, 16, lens, slots, (size_t)UINT32_MAX + 1, res, NULL),
+		  -E2BIG), "mget: strides past UINT32_MAX: -E2BIG");
+}
+
+/* H_MGET through the raw ioctl: what the kernel refuses as a whole. */
+static void test_mget_raw(struct kvc_table *t)
+{
+	/*
+	 * Absent keys (zeros) and results with room for every count tried,
+	 * so that a kernel taking a bad call still stays inside them.
+	 */
+	char *zeros = calloc(KVS_MGET_MAX + 1, 8);
+	int32_t *many = calloc(KVS_MGET_MAX + 1, sizeof(*many));
+	struct kvc_version kv = { 0 };
+	struct kvs_ioc_mget a;
+	int fd = kvc_table_fd(t), r[8];
+	char slots[2][8];
+	int32_t res[2];
+
+	if (!tap_ok(zeros && many && !kvc_version(h, &kv), "H_MGET raw: buffers"))
+		goto out;
+	/* Each call from a fresh struct: a call that passes writes @done. */
+	mget_init(&a, zeros, 0, 2, many);
+	r[0] = xioctl(fd, KVS_IOC_H_MGET, &a);
+	mget_init(&a, zeros, KVS_MGET_MAX + 1, 2, many);
+	r[1] = xioctl(fd, KVS_IOC_H_MGET, &a);
+	mget_init(&a, zeros, 2, 2, many);
+	a.flags = 1;
+	r[2] = xioctl(fd, KVS_IOC_H_MGET, &a);
+	mget_init(&a, zeros, 2, 0, many);
+	r[3] = xioctl(fd, KVS_IOC_H_MGET, &a);
+	/* The UAPI's fixed bounds, whatever the module's parameters. */
+	mget_init(&a, zeros, 2, 4097, many);
+	r[4] = xioctl(fd, KVS_IOC_H_MGET, &a);
+	mget_init(&a, zeros, 2, 2, many);
+	a.value_stride = (16u << 20) + 1;
+	a.values = (uintptr_t)slots;
+	r[5] = xioctl(fd, KVS_IOC_H_MGET, &a);
+	mget_init(&a, zeros, 2, 2, many);
+	a.size = KVS_IOC_MGET_SIZE_VER0 - 8;
+	r[6] = xioctl(fd, KVS_IOC_H_MGET, &a);
+	tap_ok(r[0] == -EINVAL && r[1] == -EINVAL,
+	       "H_MGET raw: count 0, count KVS_MGET_MAX + 1: -EINVAL (%d %d)", r[0], r[1]);
+	tap_ok(r[2] == -EINVAL && r[3] == -EINVAL && r[6] == -EINVAL,
+	       "H_MGET raw: flags, key_stride 0, short size: -EINVAL (%d %d %d)",
+	       r[2], r[3], r[6]);
+	tap_ok(r[4] == -EINVAL && r[5] == -EINVAL,
+	       "H_MGET raw: key stride 4097, value stride 16 MiB + 1: -EINVAL (%d %d)",
+	       r[4], r[5]);
+
+	/* NULL arrays with a count: -EINVAL, as every NULL with a length. */
+	mget_init(&a, NULL, 2, 2, res);
+	r[0] = xioctl(fd, KVS_IOC_H_MGET, &a);
+	mget_init(&a, "k1k1", 2, 2, NULL);
+	r[1] = xioctl(fd, KVS_IOC_H_MGET, &a);
+	mget_init(&a, "k1k1", 2, 2, res);
+	a.value_stride = 8;
+	r[2] = xioctl(fd, KVS_IOC_H_MGET, &a);
+	tap_ok(r[0] == -EINVAL && r[1] == -EINVAL && r[2] == -EINVAL,
+	       "H_MGET raw: NULL keys, results, values with a stride: -EINVAL (%d %d %d)",
+	       r[0], r[1], r[2]);
+	mget_init(&a, "k1k1", 2, 2, res);
+	a.values = (uintptr_t)slots;
+	a.value_stride = 8;
+	memset(res, 0, sizeof(res));
+	r[0] = xioctl(fd, KVS_IOC_H_MGET, &a);
+	tap_ok(!r[0] && a.done == 2 && res[0] == 3 &&
+	       res[1] == 3 && !memcmp(slots[1], "v1b", 3),
+	       "H_MGET raw: done says every key was looked up (%u)", a.done);
+out:
+	free(zeros);
+	free(many);
+}
+
+/* Pointers the kernel cannot use: -EFAULT, whichever array it is. */
+static void test_mget_fault(struct kvc_table *t)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	static const uint32_t lens[2] = { 2, 2 };
+	char slots[2][8], *gone, *ro;
+	uint64_t vers[2];
+	int32_t res[2];
+	int r[12];
+
+	gone = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!tap_ok(gone != MAP_FAILED && ro != MAP_FAILED && !munmap(gone, page),
+		    "mget fault: an unmapped and a read-only page"))
+		return;
+	r[0] = kvc_mget(t, 2, gone, 2, NULL, slots, 8, res, NULL);
+	r[1] = kvc_mget(t, 2, KADDR, 2, NULL, slots, 8, res, NULL);
+	r[2] = kvc_mget(t, 2, "k1k1", 2, NULL, slots, 8, (int32_t *)gone, NULL);
+	r[3] = kvc_mget(t, 2, "k1k1", 2, NULL, slots, 8, KADDR, NULL);
+	r[4] = kvc_mget(t, 2, "k1k1", 2, NULL, slots, 8, (int32_t *)ro, NULL);
+	r[5] = kvc_mget(t, 2, "k1k1", 2, NULL, gone, 8, res, NULL);
+	r[6] = kvc_mget(t, 2, "k1k1", 2, NULL, KADDR, 8, res, NULL);
+	r[7] = kvc_mget(t, 2, "k1k1", 2, NULL, ro, 8, res, NULL);
+	r[8] = kvc_mget(t, 2, "k1k1", 2, NULL, slots, 8, res, (uint64_t *)gone);
+	r[9] = kvc_mget(t, 2, "k1k1", 2, NULL, slots, 8, res, KADDR);
+	r[10] = kvc_mget(t, 2, "k1k1", 2, (uint32_t *)gone, slots, 8, res, vers);
+	r[11] = kvc_mget(t, 2, "k1k1", 2, KADDR, slots, 8, res, vers);
+	tap_ok(r[0] == -EFAULT && r[1] == -EFAULT,
+	       "mget: unmapped or kernel keys: -EFAULT (%d %d)", r[0], r[1]);
+	tap_ok(r[2] == -EFAULT && r[3] == -EFAULT && r[4] == -EFAULT,
+	       "mget: unmapped, kernel or read-only results: -EFAULT (%d %d %d)",
+	       r[2], r[3], r[4]);
+	tap_ok(r[5] == -EFAULT && r[6] == -EFAULT && r[7] == -EFAULT,
+	       "mget: unmapped, kernel or read-only values: -EFAULT (%d %d %d)",
+	       r[5], r[6], r[7]);
+	tap_ok(r[8] == -EFAULT && r[9] == -EFAULT && r[10] == -EFAULT && r[11] == -EFAULT,
+	       "mget: unmapped or kernel versions and key_lens: -EFAULT (%d %d %d %d)",
+	       r[8], r[9], r[10], r[11]);
+	tap_ok(is(kvc_mget(t, 2, "k1k1", 2, lens, slots, 8, res, vers), 0) &&
+	       val(T_H, "k1", "v1b"), "mget: fine again after the faults");
+	munmap(ro, page);
+}
+
+/* More keys than one H_MGET takes: the library splits the call. */
+static void test_mget_many(void)
+{
+	enum { N = KVC_MGET_MAX + 100 };
+	static const uint32_t at[] = { 0, KVC_MGET_MAX - 1, KVC_MGET_MAX, N - 1 };
+	struct kvc_table *t = NULL;
+	char (*keys)[8] = calloc(N, 8);
+	int32_t *res = calloc(N, sizeof(*res));
+	uint64_t *vers = calloc(N, sizeof(*vers));
+	uint64_t put_vers[ARRAY_SIZE(at)];
+	uint32_t i, j, found = 0;
+	bool ok;
+
+	/* Keys of 8 bytes, their NUL included: no key_lens needed. */
+	ok = keys && res && vers && !create(T_HM, 8, 8, 0, 0) &&
+	     !kvc_table_open(h, T_HM, KVC_OPEN_READ | KVC_OPEN_WRITE, &t);
+	for (i = 0; ok && i < N; i++)
+		snprintf(keys[i], 8, "%07u", i);
+	for (j = 0; ok && j < ARRAY_SIZE(at); j++)
+		ok = !kvc_tput(t, keys[at[j]], 8, keys[at[j]], 7, KVC_PUT_INSERT, 0,
+			       &put_vers[j]);
+	ok = ok && !kvc_mget(t, N, keys, 8, NULL, NULL, 0, res, vers);
+	for (i = 0, j = 0; ok && i < N; i++) {
+		if (j < ARRAY_SIZE(at) && i == at[j]) {
+			found += res[i] == 7 && vers[i] == put_vers[j];
+			j++;
+		} else if (res[i] != -ENOENT || vers[i]) {
+			ok = false;
+		}
+	}
+	tap_ok(ok && found == ARRAY_SIZE(at),
+	       "mget: %d keys in one call (split at KVC_MGET_MAX): both ends of each part found",
+	       N);
+	kvc_table_close(t);
+	free(keys);
+	free(res);
+	free(vers);
+}
+
+static void test_handles(void)
+{
+	struct kvc_table *t = NULL, *tx = NULL;
+	struct kvc_handle *hx = NULL;
+	int dev, fd, flags;
+	bool ok;
+
+	tap_ok(is(create(T_H, 16, 32, 0, 0), 0) &&
+	       is(kvc_table_open(h, T_H, KVC_OPEN_READ | KVC_OPEN_WRITE, &t), 0) && t,
+	       "handle: a table opened for reading and writing");
+	if (!t)
+		return;
+	fd = kvc_table_fd(t);
+	flags = fd >= 0 ? fcntl(fd, F_GETFD) : -1;
+	tap_ok(fd > 2 && flags >= 0 && (flags & FD_CLOEXEC),
+	       "handle: a file descriptor of its own, close-on-exec (fd %d, flags %#x)",
+	       fd, flags);
+	tap_ok(is(kvc_table_fd(NULL), -EINVAL), "handle: kvc_table_fd(NULL): -EINVAL");
+	kvc_table_close(NULL);
+	tap_ok(strstr(kvc_strerror(-EIDRM), "dropped") &&
+	       strstr(kvc_strerror(-EBADF), "handle"),
+	       "strerror: the handles' -EIDRM and -EBADF");
+
+	dev = open(KVC_DEFAULT_PATH, O_RDWR | O_CLOEXEC);
+	test_handle_open(dev);
+	test_handle_kv(t);
+	test_handle_enotty(dev, t);
+	test_handle_access();
+	test_mget(t);
+	test_mget_raw(t);
+	test_mget_fault(t);
+	test_mget_many();
+	close(dev);
+
+	ok = !kvc_open(NULL, &hx) && !kvc_table_open(hx, T_H, KVC_OPEN_READ, &tx);
+	kvc_close(hx);
+	tap_ok(ok && tval(tx, "k1", "v1b"),
+	       "handle: works on after the kvc_handle it came from is closed");
+	kvc_table_close(tx);
+	kvc_table_close(t);
+}
+
+/*
+ * The store's bytes, once they are under @below or 5 s have passed: a
+ * table is freed by the gc, in the background. @below 0: at once.
+ */
+static uint64_t store_bytes(uint64_t below)
+{
+	struct kvc_stats st = { 0 };
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (kvc_stats(h, &st))
+			return UINT64_MAX;
+		if (st.bytes < below || !below)
+			break;
+		usleep(10000);
+	}
+	return st.bytes;
+}
+
+/* A table dropped under its handles: -EIDRM, then freed with the last. */
+static void test_handle_drop(void)
+{
+	struct kvc_table *t = NULL, *ro = NULL;
+	struct kvc_table_info ti;
+	struct kvc_stats st0 = { 0 }, st = { 0 };
+	char key[8], value[1000], buf[16];
+	int32_t res[1] = { 12345 };
+	size_t len = sizeof(buf);
+	uint64_t held;
+	bool ok;
+	int i;
+
+	memset(value, 'd', sizeof(value));
+	ok = !kvc_stats(h, &st0) && !create(T_HD, 0, 0, 0, 0) &&
+	     !kvc_table_open(h, T_HD, KVC_OPEN_READ | KVC_OPEN_WRITE, &t) &&
+	     !kvc_table_open(h, T_HD, KVC_OPEN_READ, &ro);
+	for (i = 0; ok && i < 64; i++) {
+		snprintf(key, sizeof(key), "d%02d", i);
+		ok = !kvc_tput(t, key, 3, value, sizeof(value), KVC_PUT_INSERT, 0, NULL);
+	}
+	ok = ok && entries(T_HD) == 64 && !kvc_stats(h, &st);
+	tap_ok(ok && st.bytes >= st0.bytes + 64 * sizeof(value),
+	       "drop: 64 KB written through a handle (store bytes %llu -> %llu)",
+	       (unsigned long long)st0.bytes, (unsigned long long)st.bytes);
+	if (!ok)
+		goto out;
+	tap_ok(is(kvc_table_drop(h, T_HD), 0) && ntables() == st0.tables &&
+	       is(kvc_table_info(h, T_HD, &ti), -ENOENT),
+	       "drop: under two open handles; gone by name, not counted");
+	tap_ok(is(kvc_tget(t, "d00", 3, buf, &len, NULL), -EIDRM) && len == sizeof(buf) &&
+	       is(kvc_tget(ro, "d00", 3, buf, &len, NULL), -EIDRM) &&
+	       is(kvc_tput(t, "d00", 3, "x", 1, KVC_PUT_UPSERT, 0, NULL), -EIDRM) &&
+	       is(kvc_tput(t, "new", 3, "x", 1, KVC_PUT_INSERT, 0, NULL), -EIDRM) &&
+	       is(kvc_tdel(t, "d00", 3, KVC_DEL_ANY, 0), -EIDRM) &&
+	       is(kvc_mget(t, 1, "d00", 3, NULL, NULL, 0, res, NULL), -EIDRM) &&
+	       is(kvc_mget(ro, 1, "d00", 3, NULL, NULL, 0, res, NULL), -EIDRM) &&
+	       res[0] == 12345,
+	       "drop: get, put, del and mget through its handles: -EIDRM");
+	usleep(100000);
+	held = store_bytes(0);
+	tap_ok(held >= st0.bytes + 64 * sizeof(value),
+	       "drop: the table's memory stays while a handle holds it (%llu bytes)",
+	       (unsigned long long)held);
+	tap_ok(is(create(T_HD, 0, 0, 0, 0), 0) && is(put(T_HD, "d00", "new"), 0) &&
+	       is(kvc_tget(t, "d00", 3, buf, &len, NULL), -EIDRM) &&
+	       is(kvc_tput(t, "d01", 3, "old", 3, KVC_PUT_UPSERT, 0, NULL), -EIDRM) &&
+	       is(kvc_tdel(t, "d00", 3, KVC_DEL_ANY, 0), -EIDRM) &&
+	       val(T_HD, "d00", "new") && val(T_HD, "d01", NULL) && entries(T_HD) == 1,
+	       "drop: a new table of the same name is not reached by the old handles");
+	tap_ok(is(kvc_table_drop(h, T_HD), 0) && ntables() == st0.tables,
+	       "drop: the new table dropped too");
+	kvc_table_close(ro);
+	ro = NULL;
+	usleep(100000);
+	held = store_bytes(0);
+	tap_ok(held >= st0.bytes + 64 * sizeof(value),
+	       "drop: one handle closed, the other still holds the table (%llu bytes)",
+	       (unsigned long long)held);
+	kvc_table_close(t);
+	t = NULL;
+	st.bytes = store_bytes(st0.bytes + 4096);
+	tap_ok(st.bytes < st0.bytes + 4096 && ntables() == st0.tables,
+	       "drop: the last handle closed frees the table (bytes %llu, %llu before)",
+	       (unsigned long long)st.bytes, (unsigned long long)st0.bytes);
+out:
+	kvc_table_close(ro);
+	kvc_table_close(t);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Threads sharing a handle                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -1339,23 +1979,94 @@ static void *mt_worker(void *p)
 	return (void *)bad;
 }
 
-static void test_threads(void)
+/* The table handle the threads of test_threads() share */
+static struct kvc_table *mt_table;
+
+/* Key @i of thread @id and its value. */
+static void mt_key(long id, int i, char key[16], char v[16])
+{
+	snprintf(key, 16, "h%ld.%03d", id, i);
+	snprintf(v, 16, "%ld-%d", id, i);
+}
+
+/*
+ * Each thread: its own keys through the shared table handle; the odd ones
+ * deleted again, then all read back with one kvc_mget().
+ */
+static void *mt_handle_worker(void *p)
+{
+	long id = (long)p, bad = 0;
+	char keys[NPERTHREAD][16], v[16], buf[16];
+	uint32_t lens[NPERTHREAD];
+	int32_t res[NPERTHREAD];
+	size_t len;
+	int i;
+
+	for (i = 0; i < NPERTHREAD; i++) {
+		mt_key(id, i, keys[i], v);
+		lens[i] = strlen(keys[i]);
+		len = sizeof(buf);
+		if (kvc_tput(mt_table, keys[i], lens[i], v, strlen(v), KVC_PUT_INSERT,
+			     0, NULL) ||
+		    kvc_tget(mt_table, keys[i], lens[i], buf, &len, NULL) ||
+		    len != strlen(v) || memcmp(buf, v, len))
+			bad++;
+		if (i % 2 && kvc_tdel(mt_table, keys[i], lens[i], KVC_DEL_ANY, 0))
+			bad++;
+	}
+	if (kvc_mget(mt_table, NPERTHREAD, keys, 16, lens, NULL, 0, res, NULL))
+		return (void *)(bad + 1000);
+	for (i = 0; i < NPERTHREAD; i++) {
+		mt_key(id, i, buf, v);
+		if (res[i] != (i % 2 ? -ENOENT : (int32_t)strlen(v)))
+			bad++;
+	}
+	return (void *)bad;
+}
+
+/* Run @fn in NTHREADS threads at once; the sum of what they return. */
+static long mt_run(void *(*fn)(void *))
 {
 	pthread_t th[NTHREADS];
 	long i, bad = 0;
 	void *r;
 
-	tap_ok(!create(T_MT, 0, 0, 0, KVC_TABLE_ORDERED), "threads: table");
 	for (i = 0; i < NTHREADS; i++)
-		if (pthread_create(&th[i], NULL, mt_worker, (void *)i))
+		if (pthread_create(&th[i], NULL, fn, (void *)i))
 			bad += 10000;
 	for (i = 0; i < NTHREADS; i++) {
 		if (!pthread_join(th[i], &r))
 			bad += (long)r;
 	}
+	return bad;
+}
+
+static void test_threads(void)
+{
+	char key[16], v[16];
+	long bad, id;
+	int i;
+
+	tap_ok(!create(T_MT, 0, 0, 0, KVC_TABLE_ORDERED), "threads: table");
+	bad = mt_run(mt_worker);
 	tap_ok(!bad && entries(T_MT) == 0 && nsnapshots() == 0,
 	       "threads: %d threads on one handle: put, get, del, scan, batch (%ld bad)",
 	       NTHREADS, bad);
+
+	tap_ok(!kvc_table_open(h, T_MT, KVC_OPEN_READ | KVC_OPEN_WRITE, &mt_table),
+	       "threads: one table handle");
+	bad = mt_table ? mt_run(mt_handle_worker) : -1;
+	for (id = 0; !bad && id < NTHREADS; id++) {
+		for (i = 0; i < NPERTHREAD; i++) {
+			mt_key(id, i, key, v);
+			bad += !val(T_MT, key, i % 2 ? NULL : v);
+		}
+	}
+	tap_ok(!bad && entries(T_MT) == NTHREADS * NPERTHREAD / 2,
+	       "threads: %d threads on one table handle: tput, tget, tdel, mget; every key as its thread left it (%ld bad)",
+	       NTHREADS, bad);
+	kvc_table_close(mt_table);
+	mt_table = NULL;
 	tap_ok(!kvc_table_drop(h, T_MT), "threads: table dropped");
 }
 
@@ -1392,13 +2103,38 @@ static void test_stats(void)
 #define T_PUB	"tc.pub"	/* root's, 0644 */
 #define T_PRIV	"tc.priv"	/* root's, 0600 */
 
+/* Root's handle on T_PRIV, opened before the switch to uid 1000 */
+static struct kvc_table *priv_table;
+
+/* As uid 1000: a handle is checked once, at open. */
+static void as_user_handles(void)
+{
+	struct kvc_table *t = NULL, *x = NULL;
+
+	tap_ok(is(kvc_table_open(h, T_PUB, KVC_OPEN_READ, &t), 0) && tval(t, "k", "v") &&
+	       is(kvc_tput(t, "k", 1, "w", 1, 0, 0, NULL), -EBADF) &&
+	       is(kvc_tdel(t, "k", 1, 0, 0), -EBADF) && val(T_PUB, "k", "v"),
+	       "perm: 0644 table: others open it for reading; writes through it -EBADF");
+	tap_ok(is(kvc_table_open(h, T_PUB, KVC_OPEN_WRITE, &x), -EACCES) &&
+	       is(kvc_table_open(h, T_PUB, KVC_OPEN_READ | KVC_OPEN_WRITE, &x), -EACCES) &&
+	       !x, "perm: 0644 table: others' open for writing: -EACCES");
+	tap_ok(is(kvc_table_open(h, T_PRIV, KVC_OPEN_READ, &x), -EACCES) && !x,
+	       "perm: 0600 table: others' open for reading: -EACCES");
+	tap_ok(priv_table && tval(priv_table, "k", "v") &&
+	       is(kvc_tput(priv_table, "k2", 2, "w", 1, KVC_PUT_INSERT, 0, NULL), 0) &&
+	       tval(priv_table, "k2", "w") &&
+	       is(kvc_tdel(priv_table, "k2", 2, KVC_DEL_ANY, 0), 0),
+	       "perm: a handle root opened still reads and writes 0600 table as uid 1000");
+	kvc_table_close(t);
+}
+
 /* As uid 1000 without capabilities: mode bits and ownership apply. */
 static void as_user(void)
 {
 	struct kvc_table_opts o = { .sz = sizeof(o), .set_owner = 1, .uid = 1000 };
 	struct kvc_table_info ti;
+	struct kvc_scan *s = NULL;
 	struct kvc_batch *b;
-	struct kvc_scan *s;
 	char buf[16];
 	size_t len = sizeof(buf);
 
@@ -1435,6 +2171,7 @@ static void as_user(void)
 	       is(kvc_put(h, NULL, "tc.mine", "k", 1, "v", 1, 0, 0, NULL), 0) &&
 	       is(kvc_table_drop(h, "tc.mine"), 0),
 	       "perm: a user's own table: owned by its fsuid/fsgid, usable, droppable");
+	as_user_handles();
 }
 
 static void test_perm(void)
@@ -1447,7 +2184,10 @@ static void test_perm(void)
 	tap_ok(!kvc_table_create(h, T_PUB, &o) && !put(T_PUB, "k", "v") &&
 	       !kvc_table_create(h, T_PRIV, NULL) && !put(T_PRIV, "k", "v"),
 	       "perm: root's tables, 0644 and 0600");
+	kvc_table_open(h, T_PRIV, KVC_OPEN_READ | KVC_OPEN_WRITE, &priv_table);
 	in_child(as_user);
+	kvc_table_close(priv_table);
+	priv_table = NULL;
 	tap_ok(!kvc_table_drop(h, T_PUB) && !kvc_table_drop(h, T_PRIV) &&
 	       kvc_table_info(h, "tc.mine", &ti) == -ENOENT,
 	       "perm: tables dropped");
@@ -1456,7 +2196,7 @@ static void test_perm(void)
 int main(void)
 {
 	static const char *const tables[] = {
-		T_KV, T_SCAN, T_BIG, T_TXN, T_FULL, T_B1, T_B2, T_B3,
+		T_KV, T_SCAN, T_BIG, T_TXN, T_FULL, T_B1, T_B2, T_B3, T_H, T_HM,
 	};
 	uint64_t n0;
 	unsigned int i;
@@ -1471,6 +2211,8 @@ int main(void)
 	test_scan();
 	test_txn();
 	test_batch();
+	test_handles();
+	test_handle_drop();
 	test_threads();
 	test_stats();
 	test_perm();
