@@ -41,9 +41,9 @@
 #include "core/kvs_store.h"
 
 /* H_MGET: keys whose results travel together. */
-#define KVS_MGET_CHUNK		32
+#define KVS_MGET_CHUNK		16
 /* H_MGET: a chunk's keys are copied in at once if they fit this. */
-#define KVS_MGET_KEYS_INLINE	512
+#define KVS_MGET_KEYS_INLINE	256
 /* Values up to this size are copied out by unsafe_copy_to_user(). */
 #define KVS_VALUE_UNSAFE_MAX	256
 
@@ -126,7 +126,7 @@ static int kvs_h_copy_in(struct file *file, fmode_t fmode, void *dst,
 {
 	if (!(file->f_mode & fmode))
 		return -EBADF;
-	return kvs_ioc_copy_in(dst, ksize, minsize, uarg, usize);
+	return kvs_ioc_fetch(dst, ksize, minsize, uarg, usize);
 }
 
 /* H_GET's reply: the value's length and version (@reserved zeroed). */

@@ -349,7 +349,9 @@ static int kvs_ubuf_copy(struct kvs_ubuf *b, u64 uptr, u32 len)
 
 	if (ret)
 		return ret;
-	if (len && copy_from_user(b->p, u64_to_user_ptr(uptr), len))
+	if (!b->heap)
+		return kvs_copy_from_user_small(b->p, u64_to_user_ptr(uptr), len);
+	if (copy_from_user(b->p, u64_to_user_ptr(uptr), len))
 		return -EFAULT;
 	return 0;
 }

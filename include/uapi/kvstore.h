@@ -418,7 +418,7 @@ struct kvs_ioc_stats {
  * @size: in: sizeof as the caller knows it
  * @flags: in: KVS_OPEN_READ and/or KVS_OPEN_WRITE (at least one)
  * @name: in: the table's name
- * @fd: out: the handle, a new close-on-exec file descriptor
+ * @fd: out: the handle, a new close-on-exec file descriptor (zero on input)
  * @reserved: must be zero
  */
 struct kvs_ioc_table_open {
@@ -444,7 +444,8 @@ struct kvs_ioc_table_open {
  *	       when it did not fit: -ENOBUFS); H_PUT: in: bytes at @value;
  *	       H_DEL: zero
  * @reserved: must be zero
- * @version: H_GET: out: the value's version; H_PUT: in: the version CAS
+ * @version: H_GET: out: the value's version (0 with -ENOBUFS, as GET);
+ *	     zero on input; H_PUT: in: the version CAS
  *	     expects, out: the new version; H_DEL: in: the version DEL_CAS
  *	     expects
  *
@@ -486,7 +487,8 @@ struct kvs_ioc_key {
  * @count: in: keys, 1..KVS_MGET_MAX
  * @key_stride: in: 1..4096 (keys longer than the table allows get -E2BIG)
  * @value_stride: in: 0..16 MiB
- * @done: out: keys looked up (all of them unless the call failed)
+ * @done: out: keys looked up (all of them unless the call failed); zero on
+ *	  input
  *
  * Each key is read as one GET would read it, at the time the call reaches
  * it; the call is not a snapshot (a transaction is). Keys need not be
