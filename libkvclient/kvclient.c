@@ -516,7 +516,8 @@ static void kvc_backoff(unsigned int attempt, uint64_t *seed)
 
 int kvc_txn_run(struct kvc_handle *h, unsigned int flags,
 		unsigned int max_tries,
-		int (*fn)(struct kvc_txn *txn, void *arg), void *arg)
+		int (*fn)(struct kvc_txn *txn, void *arg), void *arg,
+		uint64_t *version)
 {
 	struct kvc_txn *txn;
 	struct timespec now;
@@ -545,7 +546,7 @@ int kvc_txn_run(struct kvc_handle *h, unsigned int flags,
 				return ret < 0 ? kvc_err(-ret) : ret;
 			continue;
 		}
-		ret = kvc_txn_commit(txn, NULL);
+		ret = kvc_txn_commit(txn, version);
 		if (ret != -EAGAIN)
 			return ret;
 	}

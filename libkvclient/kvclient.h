@@ -213,12 +213,14 @@ void kvc_txn_abort(struct kvc_txn *txn);
  * kvc_txn_run() - begin, @fn, commit; again on -EAGAIN (from @fn or the
  * commit) up to @max_tries times (0: 16), sleeping a random, growing time
  * in between (at most 20 ms). Any other error from @fn aborts and is
- * returned; @fn must not commit or abort @txn itself. Returns -EAGAIN when
+ * returned; @fn must not commit or abort @txn itself. *@version (may be
+ * NULL): the version of the commit that succeeded. Returns -EAGAIN when
  * every try conflicted, -EBUSY if the handle already has a transaction.
  */
 int kvc_txn_run(struct kvc_handle *h, unsigned int flags,
 		unsigned int max_tries,
-		int (*fn)(struct kvc_txn *txn, void *arg), void *arg);
+		int (*fn)(struct kvc_txn *txn, void *arg), void *arg,
+		uint64_t *version);
 
 /*
  * Keys. Keys are 1..max_key_size bytes, values 0..max_value_size bytes,

@@ -175,7 +175,7 @@ static void transferer(int id, int n, bool batches, int fd)
 		if (batches) {
 			ret = xfer_batch(hd, b, x.from, x.to, x.amount, &c.retried);
 		} else {
-			ret = kvc_txn_run(hd, 0, 64, xfer_fn, &x);
+			ret = kvc_txn_run(hd, 0, 64, xfer_fn, &x, NULL);
 			if (x.calls > 1)
 				c.retried += x.calls - 1;
 		}

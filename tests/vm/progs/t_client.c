@@ -185,7 +185,7 @@ static void test_open(void)
 	       (unsigned long long)v.features);
 	tap_ok(is(kvc_open(&o, &x), -ENOENT) && !x,
 	       "open: missing device node: -ENOENT");
-	o.sz = 4;
+	o.sz = sizeof(o.sz) - 1;
 	tap_ok(is(kvc_open(&o, &x), -EINVAL), "open: opts.sz too small: -EINVAL");
 	tap_ok(is(kvc_open((void *)&big, &x), -E2BIG),
 	       "open: newer opts with a non-zero unknown tail: -E2BIG");
@@ -274,7 +274,7 @@ static void test_tables(void)
 	tap_ok(is(kvc_table_create(h, "tc.bad", &o), -EINVAL),
 	       "table create: mode beyond 0777: -EINVAL");
 	o.mode = 0;
-	o.sz = 4;
+	o.sz = sizeof(o.sz) - 1;
 	tap_ok(is(kvc_table_create(h, "tc.bad", &o), -EINVAL),
 	       "table create: opts.sz too small: -EINVAL");
 	memset(&big, 0, sizeof(big));
@@ -510,10 +510,14 @@ static void test_kv(void)
 	tap_ok(is(kvc_put(h, NULL, T_KV, "k1", 2, "x", 1, 4, 0, NULL), -EINVAL) &&
 	       is(kvc_del(h, NULL, T_KV, "k1", 2, 2, 0), -EINVAL),
 	       "unknown put and del modes: -EINVAL");
+#if SIZE_MAX > UINT32_MAX
 	len = (size_t)UINT32_MAX + 1;
 	tap_ok(is(kvc_put(h, NULL, T_KV, "k1", len, "x", 1, 0, 0, NULL), -E2BIG) &&
 	       is(kvc_put(h, NULL, T_KV, "k1", 2, "x", len, 0, 0, NULL), -E2BIG),
 	       "lengths past UINT32_MAX: -E2BIG");
+#else
+	tap_ok(1, "lengths past UINT32_MAX # SKIP size_t has 32 bits");
+#endif
 	tap_ok(is(kvc_put(NULL, NULL, T_KV, "k1", 2, "x", 1, 0, 0, NULL), -EINVAL) &&
 	       is(kvc_get(NULL, NULL, T_KV, "k1", 2, buf, &len, NULL), -EINVAL) &&
 	       is(kvc_del(NULL, NULL, T_KV, "k1", 2, 0, 0), -EINVAL),
@@ -945,10 +949,10 @@ static void test_txn(void)
 	struct kvc_batch *b = NULL;
 	struct kvc_scan *s;
 	struct run_arg ra;
-	uint64_t cv = 0, v, base = nsnapshots();
-	char buf[32];
-	size_t len;
-	int calls;
+	uint64_t cv = 0, v, base = nsnapshots(), run_ver, ctr_ver = 0;
+	char buf[32], vbuf[32];
+	size_t len, vlen;
+	int calls, ret;
 	bool ok;
 
 	tap_ok(is(kvc_table_create(h, T_TXN, NULL), 0) && base == 0,
@@ -1071,36 +1075,40 @@ static void test_txn(void)
 	/* kvc_txn_run */
 	put(T_TXN, "ctr", "0");
 	memset(&ra, 0, sizeof(ra));
-	tap_ok(is(kvc_txn_run(h, 0, 0, incr, &ra), 0) && ra.calls == 1 &&
+	tap_ok(is(kvc_txn_run(h, 0, 0, incr, &ra, NULL), 0) && ra.calls == 1 &&
 	       val(T_TXN, "ctr", "1"), "txn run: commits at the first try");
 	memset(&ra, 0, sizeof(ra));
 	ra.bump_until = 1;
-	tap_ok(is(kvc_txn_run(h, 0, 0, incr, &ra), 0) && ra.calls == 2 &&
-	       val(T_TXN, "ctr", "102"),
-	       "txn run: a conflict at commit, retried, the second try commits");
+	run_ver = 0;
+	ret = kvc_txn_run(h, 0, 0, incr, &ra, &run_ver);
+	vlen = sizeof(vbuf);
+	tap_ok(is(ret, 0) && ra.calls == 2 && val(T_TXN, "ctr", "102") &&
+	       !kvc_get(h, NULL, T_TXN, "ctr", 3, vbuf, &vlen, &ctr_ver) &&
+	       run_ver && run_ver == ctr_ver,
+	       "txn run: a conflict at commit, retried, the second try commits; its version returned");
 	memset(&ra, 0, sizeof(ra));
 	ra.bump_until = 100;
-	tap_ok(is(kvc_txn_run(h, 0, 3, incr, &ra), -EAGAIN) && ra.calls == 3 &&
+	tap_ok(is(kvc_txn_run(h, 0, 3, incr, &ra, NULL), -EAGAIN) && ra.calls == 3 &&
 	       val(T_TXN, "ctr", "402") && nsnapshots() == 0,
 	       "txn run: conflicts every time: -EAGAIN after max_tries");
 	memset(&ra, 0, sizeof(ra));
 	ra.fail_with = -EAGAIN;
-	tap_ok(is(kvc_txn_run(h, 0, 0, incr, &ra), 0) && ra.calls == 2 &&
+	tap_ok(is(kvc_txn_run(h, 0, 0, incr, &ra, NULL), 0) && ra.calls == 2 &&
 	       val(T_TXN, "ctr", "403"), "txn run: -EAGAIN from fn is retried");
 	memset(&ra, 0, sizeof(ra));
 	ra.fail_with = -EIO;
-	tap_ok(is(kvc_txn_run(h, 0, 0, incr, &ra), -EIO) && ra.calls == 1 &&
+	tap_ok(is(kvc_txn_run(h, 0, 0, incr, &ra, NULL), -EIO) && ra.calls == 1 &&
 	       val(T_TXN, "ctr", "403") && nsnapshots() == 0,
 	       "txn run: another error from fn: aborted and returned, nothing applied");
 	calls = 0;
-	tap_ok(is(kvc_txn_run(h, KVC_TXN_RDONLY, 0, read_only, &calls), 0) && calls == 1,
+	tap_ok(is(kvc_txn_run(h, KVC_TXN_RDONLY, 0, read_only, &calls, NULL), 0) && calls == 1,
 	       "txn run: read-only");
 	ok = !kvc_txn_begin(h, 0, &txn);
-	tap_ok(ok && is(kvc_txn_run(h, 0, 0, read_only, &calls), -EBUSY),
+	tap_ok(ok && is(kvc_txn_run(h, 0, 0, read_only, &calls, NULL), -EBUSY),
 	       "txn run: handle already in a transaction: -EBUSY");
 	kvc_txn_abort(txn);
-	tap_ok(is(kvc_txn_run(h, 0, 0, NULL, NULL), -EINVAL) &&
-	       is(kvc_txn_run(NULL, 0, 0, read_only, &calls), -EINVAL),
+	tap_ok(is(kvc_txn_run(h, 0, 0, NULL, NULL, NULL), -EINVAL) &&
+	       is(kvc_txn_run(NULL, 0, 0, read_only, &calls, NULL), -EINVAL),
 	       "txn run: NULL fn or handle: -EINVAL");
 	tap_ok(nsnapshots() == 0, "txn: no snapshot left registered");
 }
@@ -1480,9 +1488,13 @@ static void test_handle_kv(struct kvc_table *t)
 	       is(kvc_tdel(NULL, "k1", 2, 0, 0), -EINVAL) &&
 	       tval(t, "k1", "v1b") && entries(T_H) == n,
 	       "handle: empty or NULL key, NULL value or buffer with a length, bad mode, NULL handle: -EINVAL");
+#if SIZE_MAX > UINT32_MAX
 	tap_ok(is(kvc_tput(t, "k1", 2, "x", (size_t)UINT32_MAX + 1, 0, 0, NULL), -E2BIG) &&
 	       is(kvc_tget(t, "k1", (size_t)UINT32_MAX + 1, buf, &len, NULL), -E2BIG) &&
 	       tval(t, "k1", "v1b"), "handle: lengths past UINT32_MAX: -E2BIG");
+#else
+	tap_ok(1, "handle: lengths past UINT32_MAX # SKIP size_t has 32 bits");
+#endif
 }
 
 /* One command, of the handle or of the device, on the wrong file. */
@@ -1636,10 +1648,14 @@ static void test_mget(struct kvc_table *t)
 	       is(kvc_mget(t, 1, keys, 16, lens, NULL, 0, NULL, NULL), -EINVAL) &&
 	       is(kvc_mget(NULL, 1, keys, 16, lens, NULL, 0, res, NULL), -EINVAL),
 	       "mget: count 0, NULL keys, key_stride 0, NULL values with a stride, NULL results, NULL handle: -EINVAL");
+#if SIZE_MAX > UINT32_MAX
 	tap_ok(is(kvc_mget(t, 1, keys, (size_t)UINT32_MAX + 1, NULL, NULL, 0, res, NULL),
 		  -E2BIG) &&
 	       is(kvc_mget(t, 1, keys, 16, lens, slots, (size_t)UINT32_MAX + 1, res, NULL),
 		  -E2BIG), "mget: strides past UINT32_MAX: -E2BIG");
+#else
+	tap_ok(1, "mget: strides past UINT32_MAX # SKIP size_t has 32 bits");
+#endif
 }
 
 /* H_MGET through the raw ioctl: what the kernel refuses as a whole. */
