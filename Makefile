@@ -90,6 +90,9 @@ $(BUILD)/user/kvctl: $(KVCTL_DEPS) $(BUILD)/user/libkvclient.a
 # and tap.h on the include path).
 VM_PROGS := $(patsubst tests/vm/progs/%.c,$(BUILD)/vm-progs/%,$(wildcard tests/vm/progs/t_*.c))
 
+# The ABI tests again as 32-bit programs: the compat ioctl path.
+VM_PROGS += $(BUILD)/vm-progs/t_abi32 $(BUILD)/vm-progs/t_client32
+
 vm-progs: $(BUILD)/vm-progs/kvctl $(VM_PROGS)
 
 $(BUILD)/vm-progs/kvctl: $(KVCTL_DEPS) $(LIB_SRCS)
@@ -100,6 +103,11 @@ $(BUILD)/vm-progs/t_%: tests/vm/progs/t_%.c tests/vm/progs/tap.h include/uapi/kv
 		$(LIB_SRCS) libkvclient/kvclient.h
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Ilibkvclient -Itests/vm/progs -static -o $@ $< $(LIB_SRCS)
+
+$(BUILD)/vm-progs/t_%32: tests/vm/progs/t_%.c tests/vm/progs/tap.h include/uapi/kvstore.h \
+		$(LIB_SRCS) libkvclient/kvclient.h
+	@mkdir -p $(@D)
+	$(CC) -m32 $(USER_CFLAGS) -Ilibkvclient -Itests/vm/progs -static -o $@ $< $(LIB_SRCS)
 
 # --- tests --------------------------------------------------------------
 deps:

@@ -11,7 +11,7 @@
 # already uses; a sources file of its own is added for it.
 set -eu
 
-PKGS="build-essential make gcc bc flex bison kmod cpio gzip xz-utils zstd
+PKGS="build-essential make gcc gcc-multilib bc flex bison kmod cpio gzip xz-utils zstd
       libelf-dev libssl-dev dwarves sparse perl python3 rsync
       qemu-system-x86 busybox-static
       liburcu-dev libcmocka-dev pkg-config fio
