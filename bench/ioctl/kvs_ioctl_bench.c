@@ -9,12 +9,14 @@
  * values, checks both, then times reads of random present keys from
  * threads pinned to CPUs:
  *
- *  - KVS_IOC_GET against bpf(BPF_MAP_LOOKUP_ELEM), one key per call;
- *  - KVS_IOC_BATCH of 64 KVS_OP_GET on one table (not atomic) against
- *    BPF_MAP_LOOKUP_BATCH of 64, which walks the map from a cursor in its
- *    own order instead of looking up given keys;
+ *  - KVS_IOC_GET (by the table's name) and KVS_IOC_H_GET (on a table
+ *    handle) against bpf(BPF_MAP_LOOKUP_ELEM), one key per call;
+ *  - KVS_IOC_BATCH of 64 KVS_OP_GET on one table (not atomic) and
+ *    KVS_IOC_H_MGET of 64 keys on a handle against BPF_MAP_LOOKUP_BATCH of
+ *    64, which walks the map from a cursor in its own order instead of
+ *    looking up given keys;
  *
- * and, one thread, the cost of each step of both calls (an empty system
+ * and, one thread, the cost of each step of these calls (an empty system
  * call, an unknown ioctl, a GET that fails early, a missing key, ...).
  * Prints ns per key, best and median of the repetitions, and ratios; never
  * fails on a ratio: "not ok" only for a read that failed or a wrong value.
@@ -82,6 +84,7 @@ static struct bench_key *bench_keys;
 static u32 bench_n;
 static u32 bench_buckets;		/* the BPF map's: max_entries rounded up */
 static int kvs_fd = -1;
+static int kvs_hfd = -1;		/* TABLE_OPEN of the table, KVS_OPEN_READ */
 static int map_fd = -1;
 /* The batch's table list: one name in a KVS_NAME_LEN field. */
 static char bench_tables[1][KVS_NAME_LEN];
@@ -94,6 +97,8 @@ enum bench_op {
 	BENCH_KVS_GET,
 	BENCH_KVS_BATCH,
 	BENCH_BPF_BATCH,
+	BENCH_KVS_HGET,
+	BENCH_KVS_HMGET,
 	/* the steps of each call */
 	BENCH_GETPPID,
 	BENCH_IOC_NOTTY,
@@ -101,6 +106,13 @@ enum bench_op {
 	BENCH_GET_NOTABLE,
 	BENCH_GET_ABSENT,
 	BENCH_KVS_BATCH1,
+	BENCH_H_NOTTY,
+	BENCH_HGET_EINVAL,
+	BENCH_HGET_ABSENT,
+	BENCH_KVS_HMGET1,
+	BENCH_HMGET_NOVER,
+	BENCH_HMGET_NOVAL,
+	BENCH_HMGET_ABSENT,
 	BENCH_BPF_BADFD,
 	BENCH_BPF_ABSENT,
 	BENCH_NR_OPS,
@@ -111,12 +123,21 @@ static const char *const bench_op_name[BENCH_NR_OPS] = {
 	[BENCH_KVS_GET] = "ioctl KVS_IOC_GET",
 	[BENCH_KVS_BATCH] = "ioctl KVS_IOC_BATCH 64 GET",
 	[BENCH_BPF_BATCH] = "bpf MAP_LOOKUP_BATCH 64 (1)",
+	[BENCH_KVS_HGET] = "ioctl KVS_IOC_H_GET",
+	[BENCH_KVS_HMGET] = "ioctl KVS_IOC_H_MGET 64",
 	[BENCH_GETPPID] = "getppid()",
 	[BENCH_IOC_NOTTY] = "ioctl unknown nr (-ENOTTY)",
 	[BENCH_GET_EINVAL] = "GET bad flags (-EINVAL)",
 	[BENCH_GET_NOTABLE] = "GET no such table (-ENOENT)",
 	[BENCH_GET_ABSENT] = "GET absent key (-ENOENT)",
 	[BENCH_KVS_BATCH1] = "KVS_IOC_BATCH 1 GET",
+	[BENCH_H_NOTTY] = "handle unknown nr (-ENOTTY)",
+	[BENCH_HGET_EINVAL] = "H_GET bad flags (-EINVAL)",
+	[BENCH_HGET_ABSENT] = "H_GET absent key (-ENOENT)",
+	[BENCH_KVS_HMGET1] = "KVS_IOC_H_MGET 1",
+	[BENCH_HMGET_NOVER] = "H_MGET 64, versions 0",
+	[BENCH_HMGET_NOVAL] = "H_MGET 64, value_stride 0",
+	[BENCH_HMGET_ABSENT] = "H_MGET 64 absent (-ENOENT)",
 	[BENCH_BPF_BADFD] = "bpf LOOKUP_ELEM bad fd",
 	[BENCH_BPF_ABSENT] = "bpf LOOKUP_ELEM absent key",
 };
@@ -137,6 +158,9 @@ struct bench_thread {
 	struct kvs_ioc_batch_op ops[BENCH_BATCH];
 	u8 vals[BENCH_BATCH][BENCH_VLEN];
 	struct bench_key bkeys[BENCH_BATCH];
+	/* H_MGET's output arrays */
+	__s32 results[BENCH_BATCH];
+	u64 versions[BENCH_BATCH];
 };
 
 /* xorshift64, then a multiply-shift into [0, n): cheap, same for all. */
@@ -163,6 +187,15 @@ static inline int bench_bad_value(const u8 *val, const struct bench_key *k)
 	return memcmp(val, k->b, 8) != 0;
 }
 
+/* A value checked before timing: all of it (the key four times). */
+static int bench_wrong_value(const u8 *val, const struct bench_key *k)
+{
+	u8 want[BENCH_VLEN];
+
+	bench_fill_value(want, k);
+	return memcmp(val, want, BENCH_VLEN) != 0;
+}
+
 static u64 bench_now_ns(void)
 {
 	struct timespec ts;
@@ -178,22 +211,69 @@ static inline long sys_bpf(int cmd, union bpf_attr *attr, unsigned int size)
 
 /* ---- the calls timed; each unit is 64 keys (or 64 calls); returns keys */
 
+/*
+ * A fresh struct for a GET of one key, as a library builds one: the
+ * fields struct kvs_ioc_kv (KVS_IOC_GET) and struct kvs_ioc_key
+ * (KVS_IOC_H_GET) share.
+ */
+#define BENCH_GET_STRUCT(a, k, val, fl)					\
+	do {								\
+		memset(&(a), 0, sizeof(a));				\
+		(a).size = sizeof(a);					\
+		(a).flags = (fl);					\
+		(a).key = (uintptr_t)(k)->b;				\
+		(a).key_len = BENCH_KLEN;				\
+		(a).value = (uintptr_t)(val);				\
+		(a).value_len = BENCH_VLEN;				\
+	} while (0)
+
+/* KVS_IOC_GET by the table's name */
 static inline int bench_kv_get(const struct bench_key *k, u8 *val,
 			       const char *table, u32 flags)
 {
 	struct kvs_ioc_kv a;
 
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.flags = flags;
+	BENCH_GET_STRUCT(a, k, val, flags);
 	memcpy(a.table, table, sizeof(a.table));
-	a.key = (uintptr_t)k->b;
-	a.key_len = BENCH_KLEN;
-	a.value = (uintptr_t)val;
-	a.value_len = BENCH_VLEN;
 	if (ioctl(kvs_fd, KVS_IOC_GET, &a))
 		return -errno;
 	return a.value_len == BENCH_VLEN ? 0 : -EMSGSIZE;
+}
+
+/* KVS_IOC_H_GET on the handle; the version a present key has is not 0 */
+static inline int bench_kv_hget(const struct bench_key *k, u8 *val, u32 flags)
+{
+	struct kvs_ioc_key a;
+
+	BENCH_GET_STRUCT(a, k, val, flags);
+	if (ioctl(kvs_hfd, KVS_IOC_H_GET, &a))
+		return -errno;
+	return a.value_len == BENCH_VLEN && a.version ? 0 : -EMSGSIZE;
+}
+
+/*
+ * KVS_IOC_H_MGET of @n keys, BENCH_KLEN bytes apart (no key_lens), into
+ * @vals (@vstride apart; NULL if @vstride is 0), @results and @versions
+ * (may be NULL). A fresh struct each call. Return: 0, or -errno if the
+ * call failed or did not do all @n.
+ */
+static int bench_hmget(const void *keys, u32 n, u8 *vals, u32 vstride,
+		       __s32 *results, u64 *versions)
+{
+	struct kvs_ioc_mget a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.keys = (uintptr_t)keys;
+	a.values = (uintptr_t)vals;
+	a.results = (uintptr_t)results;
+	a.versions = (uintptr_t)versions;
+	a.count = n;
+	a.key_stride = BENCH_KLEN;
+	a.value_stride = vstride;
+	if (ioctl(kvs_hfd, KVS_IOC_H_MGET, &a))
+		return -errno;
+	return a.done == n ? 0 : -EIO;
 }
 
 static inline int bench_bpf_get(int fd, const struct bench_key *k, u8 *val)
@@ -239,6 +319,42 @@ static unsigned int bench_kvs_batch(struct bench_thread *bt, u64 *x,
 	for (i = 0; i < n; i++)
 		bt->bad += bt->ops[i].result || bt->ops[i].value_len != BENCH_VLEN ||
 			   bench_bad_value(bt->vals[i], k[i]);
+	bt->sink += bt->vals[0][0];
+	return n;
+}
+
+/* How bench_kvs_hmget() departs from a plain H_MGET of present keys */
+#define BENCH_HM_NOVER		0x1	/* versions 0: none asked for */
+#define BENCH_HM_NOVAL		0x2	/* value_stride 0: lengths only */
+#define BENCH_HM_ABSENT		0x4	/* keys that are not there */
+
+/*
+ * KVS_IOC_H_MGET of @n random keys, gathered into one array (the fixed
+ * 16-byte stride), each checked: its result, version and value.
+ */
+static unsigned int bench_kvs_hmget(struct bench_thread *bt, u64 *x,
+				    unsigned int n, unsigned int how)
+{
+	bool ver = !(how & BENCH_HM_NOVER), val = !(how & BENCH_HM_NOVAL);
+	__s32 want = how & BENCH_HM_ABSENT ? -ENOENT : BENCH_VLEN;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		bt->bkeys[i] = bench_keys[bench_next(x, bench_n)];
+		if (how & BENCH_HM_ABSENT)
+			bt->bkeys[i].b[0] ^= 0x80;
+	}
+	if (bench_hmget(bt->bkeys, n, val ? bt->vals[0] : NULL,
+			val ? BENCH_VLEN : 0, bt->results,
+			ver ? bt->versions : NULL)) {
+		bt->bad += n;
+		return n;
+	}
+	for (i = 0; i < n; i++)
+		bt->bad += bt->results[i] != want ||
+			   (ver && !bt->versions[i] != (want < 0)) ||
+			   (val && want > 0 &&
+			    bench_bad_value(bt->vals[i], &bt->bkeys[i]));
 	bt->sink += bt->vals[0][0];
 	return n;
 }
@@ -292,6 +408,14 @@ static unsigned int bench_unit(struct bench_thread *bt, u64 *x)
 		return bench_kvs_batch(bt, x, BENCH_BATCH);
 	case BENCH_BPF_BATCH:
 		return bench_bpf_batch(bt);
+	case BENCH_KVS_HMGET:
+		return bench_kvs_hmget(bt, x, BENCH_BATCH, 0);
+	case BENCH_HMGET_NOVER:
+		return bench_kvs_hmget(bt, x, BENCH_BATCH, BENCH_HM_NOVER);
+	case BENCH_HMGET_NOVAL:
+		return bench_kvs_hmget(bt, x, BENCH_BATCH, BENCH_HM_NOVAL);
+	case BENCH_HMGET_ABSENT:
+		return bench_kvs_hmget(bt, x, BENCH_BATCH, BENCH_HM_ABSENT);
 	default:
 		break;
 	}
@@ -306,13 +430,19 @@ static unsigned int bench_unit(struct bench_thread *bt, u64 *x)
 			ret = bench_kv_get(k, val, bench_tables[0], 0);
 			bt->bad += ret || bench_bad_value(val, k);
 			break;
+		case BENCH_KVS_HGET:
+			ret = bench_kv_hget(k, val, 0);
+			bt->bad += ret || bench_bad_value(val, k);
+			break;
 		case BENCH_GETPPID:
 			bt->sink += syscall(SYS_getppid);
 			break;
 		case BENCH_IOC_NOTTY:
+		case BENCH_H_NOTTY:
 			memset(&a, 0, sizeof(a));
 			a.size = sizeof(a);
-			bt->bad += ioctl(kvs_fd, BENCH_IOC_UNKNOWN, &a) != -1 ||
+			bt->bad += ioctl(bt->op == BENCH_H_NOTTY ? kvs_hfd : kvs_fd,
+					 BENCH_IOC_UNKNOWN, &a) != -1 ||
 				   errno != ENOTTY;
 			break;
 		case BENCH_GET_EINVAL:
@@ -329,6 +459,17 @@ static unsigned int bench_unit(struct bench_thread *bt, u64 *x)
 			break;
 		case BENCH_KVS_BATCH1:
 			bench_kvs_batch(bt, x, 1);
+			break;
+		case BENCH_HGET_EINVAL:
+			bt->bad += bench_kv_hget(k, val, 0x80000000u) != -EINVAL;
+			break;
+		case BENCH_HGET_ABSENT:
+			absent = *k;
+			absent.b[0] ^= 0x80;
+			bt->bad += bench_kv_hget(&absent, val, 0) != -ENOENT;
+			break;
+		case BENCH_KVS_HMGET1:
+			bench_kvs_hmget(bt, x, 1, 0);
 			break;
 		case BENCH_BPF_BADFD:
 			bt->bad += bench_bpf_get(-1, k, val) != -EBADF;
@@ -473,8 +614,8 @@ static double bench_ratio(u64 a, u64 b)
 
 /*
  * Time the @nops operations @ops for 1..@maxthr threads, @reps times each
- * in an order rotated every repetition; best and median per operation
- * into best[t - 1][o], med[t - 1][o]. Return: reads that failed.
+ * in an order rotated every repetition; best and median of operation op
+ * into best[t - 1][op], med[t - 1][op]. Return: reads that failed.
  */
 static u64 bench_measure(struct bench_thread *bt, const enum bench_op *ops,
 			 unsigned int nops, unsigned int maxthr,
@@ -504,7 +645,7 @@ static u64 bench_measure(struct bench_thread *bt, const enum bench_op *ops,
 	for (t = 1; t <= maxthr; t++)
 		for (o = 0; o < nops; o++)
 			bench_stats(&ps[((t - 1) * nops + o) * reps], reps,
-				    &best[t - 1][o], &med[t - 1][o]);
+				    &best[t - 1][ops[o]], &med[t - 1][ops[o]]);
 	free(ps);
 	return bad;
 }
@@ -523,15 +664,56 @@ static void bench_row(unsigned int t, const char *name, u64 best,
 	       bench_ratio(med, med0));
 }
 
-static void bench_goal(unsigned int t, const char *what, double goal,
-		       u64 best_a, u64 best_b, u64 med_a,
-		       u64 med_b)
-{
-	double rb = bench_ratio(best_a, best_b), rm = bench_ratio(med_a, med_b);
+/* A goal: the ratio of operation a's ns per key to b's, at most goal. */
+struct bench_goal {
+	const char *what;
+	double goal;
+	enum bench_op a, b;
+};
 
-	printf("%-7u  %-44s  <= %4.2f  %6.2f  %6.2f  %s\n", t, what, goal, rb, rm,
-	       rb <= goal && rm <= goal ? "met" :
-	       rb > goal && rm > goal ? "missed" : "mixed");
+static const struct bench_goal bench_goals[] = {
+	{ "by name: KVS_IOC_GET / bpf LOOKUP_ELEM", 0.5,
+	  BENCH_KVS_GET, BENCH_BPF_LOOKUP },
+	{ "by name: BATCH 64 GET per key / KVS_IOC_GET", 0.2,
+	  BENCH_KVS_BATCH, BENCH_KVS_GET },
+	{ "by name: BATCH 64 GET per key / bpf LOOKUP_BATCH", 1.0,
+	  BENCH_KVS_BATCH, BENCH_BPF_BATCH },
+	{ "by name: BATCH 64 GET per key / 64 x bpf LOOKUP_ELEM", 1.0,
+	  BENCH_KVS_BATCH, BENCH_BPF_LOOKUP },
+	{ "handle: H_GET / bpf LOOKUP_ELEM", 0.5,
+	  BENCH_KVS_HGET, BENCH_BPF_LOOKUP },
+	{ "handle: H_MGET 64 per key / H_GET", 0.2,
+	  BENCH_KVS_HMGET, BENCH_KVS_HGET },
+	{ "handle: H_MGET 64 per key / bpf LOOKUP_BATCH", 1.0,
+	  BENCH_KVS_HMGET, BENCH_BPF_BATCH },
+	{ "handle: H_MGET 64 per key / 64 x bpf LOOKUP_ELEM", 1.0,
+	  BENCH_KVS_HMGET, BENCH_BPF_LOOKUP },
+};
+
+static void bench_goal(unsigned int t, const struct bench_goal *g,
+		       const u64 *best, const u64 *med)
+{
+	double rb = bench_ratio(best[g->a], best[g->b]);
+	double rm = bench_ratio(med[g->a], med[g->b]);
+
+	printf("%-7u  %-52s  <= %4.2f  %6.2f  %6.2f  %s\n", t, g->what, g->goal,
+	       rb, rm, rb <= g->goal && rm <= g->goal ? "met" :
+	       rb > g->goal && rm > g->goal ? "missed" : "mixed");
+}
+
+/*
+ * From a call of 1 key (ns per call) and one of 64 (ns per key), best to
+ * best: what a crossing costs and what a key in it costs.
+ * (1 key = F + p; 64 keys = (F + 64 p) / 64 per key.)
+ */
+static void bench_split(const char *what, u64 one, u64 per64, u64 single,
+			const char *single_name)
+{
+	u64 per = per64 * 64 > one ? (per64 * 64 - one) / 63 : 0;
+	u64 fixed = one > per ? one - per : 0;
+
+	printf("# %s (best): %.1f ns a crossing + %.1f ns a key; %s %.1f ns a call\n",
+	       what, fixed / 1000.0, per / 1000.0, single_name, single / 1000.0);
 }
 
 /* ---- setup */
@@ -598,6 +780,23 @@ static int bench_table_create(void)
 	if (ioctl(kvs_fd, KVS_IOC_TABLE_CREATE, &a) && errno != EEXIST)
 		return -errno;
 	memcpy(bench_tables[0], a.name, KVS_NAME_LEN);
+	return 0;
+}
+
+/* The handle the H_ rows read through: KVS_IOC_TABLE_OPEN, read only. */
+static int bench_table_open(void)
+{
+	struct kvs_ioc_table_open a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = KVS_OPEN_READ;
+	memcpy(a.name, bench_tables[0], KVS_NAME_LEN);
+	if (ioctl(kvs_fd, KVS_IOC_TABLE_OPEN, &a) < 0)
+		return -errno;
+	if (a.fd < 0)
+		return -EBADF;
+	kvs_hfd = a.fd;
 	return 0;
 }
 
@@ -707,8 +906,10 @@ static int bench_load(u32 n, u64 *kvs_ns, u64 *bpf_ns)
 }
 
 /*
- * Every key in the table with its value (batches of GETs); and the map
- * walked whole: n entries, each with its key's value. Return: wrong ones.
+ * Every key in the table with its value, read twice: batches of GETs by
+ * name, and H_MGETs on the handle (results and versions poisoned before,
+ * so that each must be written); and the map walked whole: n entries,
+ * each with its key's value. Return: wrong ones.
  */
 static u64 bench_verify(u32 n)
 {
@@ -716,7 +917,9 @@ static u64 bench_verify(u32 n)
 	struct bench_key *bk;
 	struct kvs_ioc_batch b;
 	union bpf_attr a;
-	u8 *vals, want[BENCH_VLEN];
+	__s32 *results;
+	u64 *versions;
+	u8 *vals;
 	u32 i, j, c, cursor = 0, total = 0;
 	u64 bad = 0;
 	int ret;
@@ -724,7 +927,9 @@ static u64 bench_verify(u32 n)
 	ops = calloc(BENCH_LOAD, sizeof(*ops));
 	vals = malloc((size_t)BENCH_LOAD * BENCH_VLEN);
 	bk = malloc((size_t)BENCH_LOAD * sizeof(*bk));
-	if (!ops || !vals || !bk) {
+	results = malloc(BENCH_LOAD * sizeof(*results));
+	versions = malloc(BENCH_LOAD * sizeof(*versions));
+	if (!ops || !vals || !bk || !results || !versions) {
 		perror("malloc");
 		exit(1);
 	}
@@ -748,11 +953,27 @@ static u64 bench_verify(u32 n)
 			bad += c;
 			continue;
 		}
-		for (j = 0; j < c; j++) {
-			bench_fill_value(want, &bench_keys[i + j]);
+		for (j = 0; j < c; j++)
 			bad += ops[j].result || ops[j].value_len != BENCH_VLEN ||
-			       memcmp(vals + (size_t)j * BENCH_VLEN, want, BENCH_VLEN);
+			       bench_wrong_value(vals + (size_t)j * BENCH_VLEN,
+						 &bench_keys[i + j]);
+	}
+	for (i = 0; i < n; i += c) {
+		c = n - i < BENCH_LOAD ? n - i : BENCH_LOAD;
+		memset(vals, 0, (size_t)c * BENCH_VLEN);
+		memset(results, 0x80, c * sizeof(*results));
+		memset(versions, 0, c * sizeof(*versions));
+		ret = bench_hmget(&bench_keys[i], c, vals, BENCH_VLEN, results,
+				  versions);
+		if (ret) {
+			printf("# KVS_IOC_H_MGET: %s at %u keys\n", strerror(-ret), i);
+			bad += c;
+			continue;
 		}
+		for (j = 0; j < c; j++)
+			bad += results[j] != BENCH_VLEN || !versions[j] ||
+			       bench_wrong_value(vals + (size_t)j * BENCH_VLEN,
+						 &bench_keys[i + j]);
 	}
 	do {
 		memset(&a, 0, BPF_BATCH_ATTR_SIZE);
@@ -769,16 +990,16 @@ static u64 bench_verify(u32 n)
 			bad++;
 			break;
 		}
-		for (j = 0; j < a.batch.count; j++) {
-			bench_fill_value(want, &bk[j]);
-			bad += !!memcmp(vals + (size_t)j * BENCH_VLEN, want, BENCH_VLEN);
-		}
+		for (j = 0; j < a.batch.count; j++)
+			bad += bench_wrong_value(vals + (size_t)j * BENCH_VLEN, &bk[j]);
 		total += a.batch.count;
 	} while (!ret && total <= n);
 	if (total != n) {
 		printf("# the map walk found %u entries, not %u\n", total, n);
 		bad++;
 	}
+	free(versions);
+	free(results);
 	free(bk);
 	free(vals);
 	free(ops);
@@ -869,25 +1090,39 @@ usage:
 
 int main(int argc, char **argv)
 {
+	/* the first is what "x" is to */
 	static const enum bench_op reads[] = {
 		BENCH_BPF_LOOKUP, BENCH_KVS_GET, BENCH_KVS_BATCH, BENCH_BPF_BATCH,
+		BENCH_KVS_HGET, BENCH_KVS_HMGET,
 	};
 	static const enum bench_op steps[] = {
 		BENCH_GETPPID, BENCH_IOC_NOTTY, BENCH_GET_EINVAL, BENCH_GET_NOTABLE,
-		BENCH_GET_ABSENT, BENCH_KVS_GET, BENCH_KVS_BATCH1, BENCH_KVS_BATCH,
+		BENCH_GET_ABSENT, BENCH_KVS_GET, BENCH_KVS_BATCH1,
+		BENCH_KVS_BATCH,
+		BENCH_H_NOTTY, BENCH_HGET_EINVAL, BENCH_HGET_ABSENT, BENCH_KVS_HGET,
+		BENCH_KVS_HMGET1,
+		BENCH_KVS_HMGET, BENCH_HMGET_NOVER, BENCH_HMGET_NOVAL,
+		BENCH_HMGET_ABSENT,
 		BENCH_BPF_BADFD, BENCH_BPF_ABSENT, BENCH_BPF_LOOKUP,
 	};
-	/* each step's cost is shown above the one it builds on */
-	static const int step_base[] = { -1, 0, 1, 2, 3, 4, 5, -1, 0, 8, 9 };
+	/* the step (index in steps[]) each one builds on, -1: none */
+	static const int step_base[] = {
+		-1, 0, 1, 2, 3, 4, 5,	/* by name: getppid() .. BATCH 1 GET */
+		-1,			/* BATCH 64 GET, per key */
+		0, 8, 9, 10, 11,	/* handle: unknown nr .. H_MGET 1 */
+		-1, 13, 13, 15,		/* H_MGET 64 per key: whole, less parts */
+		0, 17, 18,		/* bpf */
+	};
 	static u64 best[BENCH_MAX_THREADS][BENCH_NR_OPS], med[BENCH_MAX_THREADS][BENCH_NR_OPS];
 	static struct bench_thread bt[BENCH_MAX_THREADS];
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
-	u64 kvs_load, bpf_load, bad, p1, pb, pw, fixed, per;
+	u64 kvs_load, bpf_load, bad;
 	unsigned long avail_mb;
-	unsigned int t, o, maxthr;
+	unsigned int t, o, g, maxthr;
 	long ncpu;
 	int ret;
 
+	_Static_assert(ARRAY_SIZE(step_base) == ARRAY_SIZE(steps), "a base per step");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (bench_parse(argc, argv))
 		return 2;
@@ -916,6 +1151,11 @@ int main(int argc, char **argv)
 		printf("not ok - KVS_IOC_TABLE_CREATE: %s\n", strerror(-ret));
 		return 1;
 	}
+	ret = bench_table_open();
+	if (ret) {
+		printf("not ok - KVS_IOC_TABLE_OPEN (KVS_OPEN_READ): %s\n", strerror(-ret));
+		return 1;
+	}
 	ret = bench_map_create(bench_n);
 	if (ret) {
 		printf("not ok - BPF_MAP_CREATE (hash, %u entries): %s\n", bench_n,
@@ -940,51 +1180,45 @@ int main(int argc, char **argv)
 	bench_header();
 	for (t = 1; t <= maxthr; t++)
 		for (o = 0; o < ARRAY_SIZE(reads); o++)
-			bench_row(t, bench_op_name[reads[o]], best[t - 1][o],
-				  med[t - 1][o], best[t - 1][0], med[t - 1][0]);
+			bench_row(t, bench_op_name[reads[o]], best[t - 1][reads[o]],
+				  med[t - 1][reads[o]], best[t - 1][reads[0]],
+				  med[t - 1][reads[0]]);
 	printf("# (1) walks the map from a cursor in the map's order: it looks up no given key\n");
 	printf("%sok - every read found its key with its value (%llu failed)\n",
 	       bad ? "not " : "", (unsigned long long)bad);
 
 	printf("goals: ratios of the rows above (never a failure)\n");
-	printf("%-7s  %-44s  %7s  %6s  %6s\n", "threads", "ratio", "goal", "best",
+	printf("%-7s  %-52s  %7s  %6s  %6s\n", "threads", "ratio", "goal", "best",
 	       "median");
-	for (t = 1; t <= maxthr; t++) {
-		u64 *b = best[t - 1], *m = med[t - 1];
-
-		bench_goal(t, "KVS_IOC_GET / bpf LOOKUP_ELEM", 0.5, b[1], b[0], m[1], m[0]);
-		bench_goal(t, "BATCH 64 GET per key / KVS_IOC_GET", 0.2, b[2], b[1], m[2], m[1]);
-		bench_goal(t, "BATCH 64 GET per key / bpf LOOKUP_BATCH", 1.0,
-			   b[2], b[3], m[2], m[3]);
-		bench_goal(t, "BATCH 64 GET per key / 64 x bpf LOOKUP_ELEM", 1.0,
-			   b[2], b[0], m[2], m[0]);
-	}
+	for (t = 1; t <= maxthr; t++)
+		for (g = 0; g < ARRAY_SIZE(bench_goals); g++)
+			bench_goal(t, &bench_goals[g], best[t - 1], med[t - 1]);
 
 	/* where the time of one call goes, 1 thread */
 	bad = bench_measure(bt, steps, ARRAY_SIZE(steps), 1, best, med);
-	printf("steps of one call, 1 thread, ns per call (BATCH 64: per key); +: best minus the best of the step it builds on\n");
+	printf("steps of one call, 1 thread, ns per call (64: per key); +: best minus the best of the step it builds on\n");
 	printf("%-7s  %-28s  %10s  %12s  %8s\n", "threads", "operation", "best ns/op",
 	       "median ns/op", "+best");
 	for (o = 0; o < ARRAY_SIZE(steps); o++) {
-		printf("%-7u  %-28s  %10.1f  %12.1f  ", 1, bench_op_name[steps[o]],
-		       best[0][o] / 1000.0, med[0][o] / 1000.0);
+		enum bench_op op = steps[o];
+
+		printf("%-7u  %-28s  %10.1f  %12.1f  ", 1, bench_op_name[op],
+		       best[0][op] / 1000.0, med[0][op] / 1000.0);
 		if (step_base[o] < 0)
 			printf("%8s\n", "-");
 		else
-			printf("%+8.1f\n", ((double)best[0][o] - best[0][step_base[o]]) / 1000.0);
+			printf("%+8.1f\n", ((double)best[0][op] -
+					     best[0][steps[step_base[o]]]) / 1000.0);
 	}
-	/* BATCH of 1 = F + p, BATCH of 64 = (F + 64 p) / 64 per key */
-	p1 = best[0][6];
-	pb = best[0][7];
-	pw = best[0][5];
-	per = pb * 64 > p1 ? (pb * 64 - p1) / 63 : 0;
-	fixed = p1 > per ? p1 - per : 0;
-	printf("# KVS_IOC_BATCH (best): %.1f ns a crossing + %.1f ns a GET; KVS_IOC_GET %.1f ns a call\n",
-	       fixed / 1000.0, per / 1000.0, pw / 1000.0);
+	bench_split("KVS_IOC_BATCH of GET", best[0][BENCH_KVS_BATCH1],
+		    best[0][BENCH_KVS_BATCH], best[0][BENCH_KVS_GET], "KVS_IOC_GET");
+	bench_split("KVS_IOC_H_MGET", best[0][BENCH_KVS_HMGET1],
+		    best[0][BENCH_KVS_HMGET], best[0][BENCH_KVS_HGET], "KVS_IOC_H_GET");
 	printf("%sok - every step returned what it should (%llu failed)\n",
 	       bad ? "not " : "", (unsigned long long)bad);
 
 	close(map_fd);
+	close(kvs_hfd);
 	bench_table_drop();
 	close(kvs_fd);
 	printf("# done\n");
