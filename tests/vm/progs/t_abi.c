@@ -1013,8 +1013,37 @@ static void test_handle_other_user(void)
 	close(hroot);
 }
 
+/* kvstore's module reference count, or -1. */
+static long module_refs(void)
+{
+	FILE *f = fopen("/sys/module/kvstore/refcnt", "r");
+	long n = -1;
+
+	if (f && fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* An open handle keeps the module loaded, as the open device does. */
+static void test_handle_module_ref(void)
+{
+	long with, without;
+	int h;
+
+	h = h_open("abi_t", KVS_OPEN_READ);
+	with = module_refs();
+	close(h);
+	without = module_refs();
+	tap_ok(h >= 0 && without >= 0 && with == without + 1,
+	       "an open handle holds a module reference (%ld, %ld after close)",
+	       with, without);
+}
+
 static void test_handles(void)
 {
+	test_handle_module_ref();
 	test_handle_open();
 	test_handle_kv();
 	test_handle_mget();
