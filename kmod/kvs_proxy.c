@@ -13,6 +13,9 @@
  * Access: a table's mode bits (owner, group, others; read allows GET and
  * SCAN and TABLE_INFO, write allows PUT and DEL) are checked against the
  * caller's fsuid and groups on every command; CAP_SYS_ADMIN overrides them.
+ * TABLE_OPEN checks them once, for the access the handle is opened with;
+ * the handle's commands then check only that access (kvs_handle.c, DOC:
+ * Table handles), as read(2) and write(2) check an open file's mode.
  * Dropping a table takes its owner or CAP_SYS_ADMIN; creating one for
  * another owner takes CAP_SYS_ADMIN.
  *

@@ -88,6 +88,7 @@ CONFIG_KVM_GUEST=y
 CONFIG_HIGH_RES_TIMERS=y
 # 32-bit programs (t_abi32, t_client32: the compat ioctl path)
 CONFIG_IA32_EMULATION=y
+CONFIG_COMPAT_32BIT_TIME=y
 ## Without ACPI (its MADT) the guest sees only one CPU whatever -smp says;
 ## without PCI, ACPI fails to load qemu's tables (and kmemleak then reports)
 CONFIG_ACPI=y
