@@ -181,6 +181,34 @@ static void bench_fill_value(u8 *val, const struct bench_key *k)
 		memcpy(val + i, k->b, BENCH_KLEN);
 }
 
+/* Batch operation @op (KVS_OP_GET, _PUT) of key @k, its value at @val. */
+static inline void bench_op(struct kvs_ioc_batch_op *o, __u16 op,
+			    const struct bench_key *k, u8 *val)
+{
+	memset(o, 0, sizeof(*o));
+	o->op = op;
+	o->key = (uintptr_t)k->b;
+	o->key_len = BENCH_KLEN;
+	o->value = (uintptr_t)val;
+	o->value_len = BENCH_VLEN;
+}
+
+/* KVS_IOC_BATCH (not atomic) of @n ops on the table: ops done, or -errno. */
+static inline int bench_batch(struct kvs_ioc_batch_op *ops, u32 n)
+{
+	struct kvs_ioc_batch a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.tables = (uintptr_t)bench_tables;
+	a.ntables = 1;
+	a.ops = (uintptr_t)ops;
+	a.nops = n;
+	if (ioctl(kvs_fd, KVS_IOC_BATCH, &a))
+		return -errno;
+	return (int)a.done;
+}
+
 /* A value read in a timed loop: its first 8 bytes are the key's. */
 static inline int bench_bad_value(const u8 *val, const struct bench_key *k)
 {
@@ -292,27 +320,13 @@ static unsigned int bench_kvs_batch(struct bench_thread *bt, u64 *x,
 				    unsigned int n)
 {
 	const struct bench_key *k[BENCH_BATCH];
-	struct kvs_ioc_batch a;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		struct kvs_ioc_batch_op *op = &bt->ops[i];
-
 		k[i] = &bench_keys[bench_next(x, bench_n)];
-		memset(op, 0, sizeof(*op));
-		op->op = KVS_OP_GET;
-		op->key = (uintptr_t)k[i]->b;
-		op->key_len = BENCH_KLEN;
-		op->value = (uintptr_t)bt->vals[i];
-		op->value_len = BENCH_VLEN;
+		bench_op(&bt->ops[i], KVS_OP_GET, k[i], bt->vals[i]);
 	}
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.tables = (uintptr_t)bench_tables;
-	a.ntables = 1;
-	a.ops = (uintptr_t)bt->ops;
-	a.nops = n;
-	if (ioctl(kvs_fd, KVS_IOC_BATCH, &a) || a.done != n) {
+	if (bench_batch(bt->ops, n) != (int)n) {
 		bt->bad += n;
 		return n;
 	}
@@ -835,12 +849,11 @@ static int bench_map_create(u32 n)
 static int bench_load(u32 n, u64 *kvs_ns, u64 *bpf_ns)
 {
 	struct kvs_ioc_batch_op *ops;
-	struct kvs_ioc_batch b;
 	union bpf_attr a;
 	u8 *vals;
 	u32 i, j, c;
 	u64 t0, tk = 0, tb = 0;
-	int ret = 0;
+	int ret = 0, done;
 
 	ops = calloc(BENCH_LOAD, sizeof(*ops));
 	vals = malloc((size_t)BENCH_LOAD * BENCH_VLEN);
@@ -853,24 +866,13 @@ static int bench_load(u32 n, u64 *kvs_ns, u64 *bpf_ns)
 		for (j = 0; j < c; j++)
 			bench_fill_value(vals + (size_t)j * BENCH_VLEN, &bench_keys[i + j]);
 
-		memset(ops, 0, (size_t)c * sizeof(*ops));
-		for (j = 0; j < c; j++) {
-			ops[j].op = KVS_OP_PUT;
-			ops[j].mode = KVS_MODE_UPSERT;
-			ops[j].key = (uintptr_t)bench_keys[i + j].b;
-			ops[j].key_len = BENCH_KLEN;
-			ops[j].value = (uintptr_t)(vals + (size_t)j * BENCH_VLEN);
-			ops[j].value_len = BENCH_VLEN;
-		}
-		memset(&b, 0, sizeof(b));
-		b.size = sizeof(b);
-		b.tables = (uintptr_t)bench_tables;
-		b.ntables = 1;
-		b.ops = (uintptr_t)ops;
-		b.nops = c;
+		for (j = 0; j < c; j++)
+			bench_op(&ops[j], KVS_OP_PUT, &bench_keys[i + j],
+				 vals + (size_t)j * BENCH_VLEN);
 		t0 = bench_now_ns();
-		if (ioctl(kvs_fd, KVS_IOC_BATCH, &b)) {
-			ret = -errno;
+		done = bench_batch(ops, c);
+		if (done < 0) {
+			ret = done;
 			printf("# KVS_IOC_BATCH of PUTs: %s at %u keys\n", strerror(-ret), i);
 			break;
 		}
@@ -915,7 +917,6 @@ static u64 bench_verify(u32 n)
 {
 	struct kvs_ioc_batch_op *ops;
 	struct bench_key *bk;
-	struct kvs_ioc_batch b;
 	union bpf_attr a;
 	__s32 *results;
 	u64 *versions;
@@ -935,21 +936,10 @@ static u64 bench_verify(u32 n)
 	}
 	for (i = 0; i < n; i += c) {
 		c = n - i < BENCH_LOAD ? n - i : BENCH_LOAD;
-		memset(ops, 0, (size_t)c * sizeof(*ops));
-		for (j = 0; j < c; j++) {
-			ops[j].op = KVS_OP_GET;
-			ops[j].key = (uintptr_t)bench_keys[i + j].b;
-			ops[j].key_len = BENCH_KLEN;
-			ops[j].value = (uintptr_t)(vals + (size_t)j * BENCH_VLEN);
-			ops[j].value_len = BENCH_VLEN;
-		}
-		memset(&b, 0, sizeof(b));
-		b.size = sizeof(b);
-		b.tables = (uintptr_t)bench_tables;
-		b.ntables = 1;
-		b.ops = (uintptr_t)ops;
-		b.nops = c;
-		if (ioctl(kvs_fd, KVS_IOC_BATCH, &b)) {
+		for (j = 0; j < c; j++)
+			bench_op(&ops[j], KVS_OP_GET, &bench_keys[i + j],
+				 vals + (size_t)j * BENCH_VLEN);
+		if (bench_batch(ops, c) < 0) {
 			bad += c;
 			continue;
 		}

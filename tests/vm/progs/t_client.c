@@ -5,7 +5,6 @@
  * checked to be unchanged (entries through kvc_table_info(), values
  * through kvc_get()).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -1872,33 +1871,6 @@ static uint64_t store_bytes(uint64_t below)
 	return st.bytes;
 }
 
-/* Diagnostics: the open fds and threads of this process. */
-static void list_fds(void)
-{
-	char path[300], link[128];
-	struct dirent *d;
-	DIR *dir;
-	ssize_t n;
-
-	dir = opendir("/proc/self/fd");
-	while (dir && (d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", d->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		link[n > 0 ? n : 0] = 0;
-		printf("# fd %s -> %s\n", d->d_name, link);
-	}
-	if (dir)
-		closedir(dir);
-	dir = opendir("/proc/self/task");
-	while (dir && (d = readdir(dir)))
-		if (d->d_name[0] != '.')
-			printf("# task %s\n", d->d_name);
-	if (dir)
-		closedir(dir);
-}
-
 /* A table dropped under its handles: -EIDRM, then freed with the last. */
 static void test_handle_drop(void)
 {
@@ -1961,8 +1933,6 @@ static void test_handle_drop(void)
 	kvc_table_close(t);
 	t = NULL;
 	st.bytes = store_bytes(st0.bytes + 4096);
-	if (st.bytes >= st0.bytes + 4096)
-		list_fds();
 	tap_ok(st.bytes < st0.bytes + 4096 && ntables() == st0.tables,
 	       "drop: the last handle closed frees the table (bytes %llu, %llu before)",
 	       (unsigned long long)st.bytes, (unsigned long long)st0.bytes);
