@@ -83,14 +83,6 @@ struct __kvs_hash_stripe {
 	unsigned long count;	/* nodes of this stripe, written under lock */
 };
 
-/* One bucket array; the rcu head first, for kvs_free_rcu(). */
-struct __kvs_hash_tbl {
-	struct kvs_rcu_head rcu;
-	struct __kvs_hash_tbl __rcu *future;	/* rehash target, or NULL */
-	u32 size;				/* buckets, a power of two */
-	struct kvs_hnode __rcu *buckets[];
-};
-
 /* Grow when over 3/4 full; shrink when under 1/8; land at 1/4 to 1/2. */
 #define KVS_HASH_GROW_NUM	3
 #define KVS_HASH_GROW_DEN	4
@@ -126,12 +118,6 @@ __kvs_hash_stripe(const struct kvs_hash *ht, u32 hash)
 	return &ht->stripes[hash & ht->stripe_mask];
 }
 
-static inline struct kvs_hnode __rcu **
-__kvs_hash_bucket(struct __kvs_hash_tbl *tbl, u32 hash)
-{
-	return &tbl->buckets[hash & (tbl->size - 1)];
-}
-
 /* Load a chain link under the stripe lock that covers it. */
 static inline struct kvs_hnode *
 __kvs_hash_deref_locked(struct kvs_hnode __rcu *const *pp,
@@ -152,10 +138,7 @@ static bool __kvs_hash_key_eq(const struct kvs_hash *ht,
 			      const struct kvs_hnode *n, const void *key,
 			      u32 len)
 {
-	u32 nlen;
-	const void *nkey = ht->key(n, &nlen);
-
-	return nlen == len && !memcmp(nkey, key, len);
+	return __kvs_hash_key_eq_fn(n, key, len, ht->key);
 }
 
 static struct __kvs_hash_tbl *__kvs_hash_tbl_alloc(u32 size, kvs_gfp_t gfp)
@@ -186,33 +169,6 @@ u32 kvs_hash_keyhash(const struct kvs_hash *ht, const void *key, u32 len)
 	return (u32)h ^ (u32)(h >> 32);
 }
 
-static inline struct kvs_hnode *
-__kvs_hash_lookup(struct kvs_hash *ht, const void *key, u32 len, u32 hash,
-		  size_t hint)
-{
-	struct __kvs_hash_tbl *tbl = kvs_rcu_dereference(ht->tbl);
-	struct kvs_hnode *n;
-
-	do {
-		for (n = kvs_rcu_dereference(*__kvs_hash_bucket(tbl, hash)); n;
-		     n = kvs_rcu_dereference(n->next)) {
-			if (hint) {
-				kvs_prefetch((const u8 *)n + hint);
-				kvs_prefetch((const u8 *)n + hint + 64);
-			}
-			if (n->hash == hash && __kvs_hash_key_eq(ht, n, key, len))
-				return n;
-		}
-		/*
-		 * Pairs with the release of the cut in the rehash: a reader
-		 * that saw a node leave this array sees where it went.
-		 */
-		kvs_smp_rmb();
-		tbl = kvs_rcu_dereference(tbl->future);
-	} while (tbl);
-	return NULL;
-}
-
 /**
  * kvs_hash_lookup() - find the node with a key
  * @ht: the table
@@ -231,29 +187,7 @@ __kvs_hash_lookup(struct kvs_hash *ht, const void *key, u32 len, u32 hash,
 struct kvs_hnode *kvs_hash_lookup(struct kvs_hash *ht, const void *key,
 				  u32 len, u32 hash)
 {
-	return __kvs_hash_lookup(ht, key, len, hash, 0);
-}
-
-/**
- * kvs_hash_lookup_hint() - find the node with a key, prefetching past it
- * @ht: the table
- * @key: the key bytes
- * @len: their number
- * @hash: kvs_hash_keyhash(@ht, @key, @len)
- * @hint: 0, or the offset from a node of what the caller reads next if
- *	  that node is the one sought; the lookup prefetches two cache lines
- *	  from there at each node it visits, so that those misses overlap the
- *	  walk instead of following it. A hint only: it need not be memory.
- *
- * As kvs_hash_lookup().
- *
- * Context: as kvs_hash_lookup().
- * Return: as kvs_hash_lookup().
- */
-struct kvs_hnode *kvs_hash_lookup_hint(struct kvs_hash *ht, const void *key,
-				       u32 len, u32 hash, size_t hint)
-{
-	return __kvs_hash_lookup(ht, key, len, hash, hint);
+	return kvs_hash_lookup_inline(ht, key, len, hash, 0, ht->key);
 }
 
 /*

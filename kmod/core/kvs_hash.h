@@ -66,7 +66,14 @@ struct kvs_hash_stats {
 	u64 failures;
 };
 
-struct __kvs_hash_tbl;
+/* One bucket array; the rcu head first, for kvs_free_rcu(). Private. */
+struct __kvs_hash_tbl {
+	struct kvs_rcu_head rcu;
+	struct __kvs_hash_tbl __rcu *future;	/* rehash target, or NULL */
+	u32 size;				/* buckets, a power of two */
+	struct kvs_hnode __rcu *buckets[];
+};
+
 struct __kvs_hash_stripe;
 
 /**
@@ -106,8 +113,6 @@ void kvs_hash_destroy(struct kvs_hash *ht,
 u32 kvs_hash_keyhash(const struct kvs_hash *ht, const void *key, u32 len);
 struct kvs_hnode *kvs_hash_lookup(struct kvs_hash *ht, const void *key,
 				  u32 len, u32 hash);
-struct kvs_hnode *kvs_hash_lookup_hint(struct kvs_hash *ht, const void *key,
-				       u32 len, u32 hash, size_t hint);
 int kvs_hash_insert(struct kvs_hash *ht, struct kvs_hnode *n,
 		    struct kvs_hnode **existing);
 int kvs_hash_remove(struct kvs_hash *ht, struct kvs_hnode *n);
@@ -117,5 +122,71 @@ u64 kvs_hash_count(const struct kvs_hash *ht);
 u32 kvs_hash_buckets(struct kvs_hash *ht);
 int kvs_hash_resize_wait(struct kvs_hash *ht);
 void kvs_hash_get_stats(struct kvs_hash *ht, struct kvs_hash_stats *st);
+
+/* The lookup's parts, inline for kvs_hash_lookup_inline(). Private. */
+static inline struct kvs_hnode __rcu **
+__kvs_hash_bucket(struct __kvs_hash_tbl *tbl, u32 hash)
+{
+	return &tbl->buckets[hash & (tbl->size - 1)];
+}
+
+static __always_inline bool
+__kvs_hash_key_eq_fn(const struct kvs_hnode *n, const void *key, u32 len,
+		     const void *(*keyfn)(const struct kvs_hnode *n, u32 *len))
+{
+	u32 nlen;
+	const void *nkey = keyfn(n, &nlen);
+
+	return nlen == len && !memcmp(nkey, key, len);
+}
+
+/**
+ * kvs_hash_lookup_inline() - kvs_hash_lookup(), inline, with a hint
+ * @ht: the table
+ * @key: the key bytes
+ * @len: their number
+ * @hash: kvs_hash_keyhash(@ht, @key, @len)
+ * @hint: 0, or the offset from a node of what the caller reads next if
+ *	  that node is the one sought; the lookup prefetches two cache lines
+ *	  from there at each node it visits, so that those misses overlap the
+ *	  walk instead of following it. A hint only: it need not be memory.
+ * @keyfn: the table's key function (&struct kvs_hash_params.key)
+ *
+ * For a caller that knows its nodes: given the key function itself, not
+ * through @ht, the compiler inlines it and the walk makes no call but
+ * memcmp() (an indirect call is a retpoline on most kernels). Otherwise as
+ * kvs_hash_lookup().
+ *
+ * Context: as kvs_hash_lookup().
+ * Return: as kvs_hash_lookup().
+ */
+static __always_inline struct kvs_hnode *
+kvs_hash_lookup_inline(struct kvs_hash *ht, const void *key, u32 len,
+		       u32 hash, size_t hint,
+		       const void *(*keyfn)(const struct kvs_hnode *n, u32 *len))
+{
+	struct __kvs_hash_tbl *tbl = kvs_rcu_dereference(ht->tbl);
+	struct kvs_hnode *n;
+
+	do {
+		for (n = kvs_rcu_dereference(*__kvs_hash_bucket(tbl, hash)); n;
+		     n = kvs_rcu_dereference(n->next)) {
+			if (hint) {
+				kvs_prefetch((const u8 *)n + hint);
+				kvs_prefetch((const u8 *)n + hint + 64);
+			}
+			if (n->hash == hash &&
+			    __kvs_hash_key_eq_fn(n, key, len, keyfn))
+				return n;
+		}
+		/*
+		 * Pairs with the release of the cut in the rehash: a reader
+		 * that saw a node leave this array sees where it went.
+		 */
+		kvs_smp_rmb();
+		tbl = kvs_rcu_dereference(tbl->future);
+	} while (tbl);
+	return NULL;
+}
 
 #endif /* _KVS_HASH_H */

@@ -117,14 +117,6 @@ static void kvs_version_free_rcu(struct kvs_table *t, struct kvs_version *v)
 /* Records                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static const void *kvs_record_hkey(const struct kvs_hnode *n, u32 *len)
-{
-	const struct kvs_record *r = container_of(n, struct kvs_record, hnode);
-
-	*len = r->klen;
-	return kvs_record_key(r);
-}
-
 static const void *kvs_record_skey(const struct kvs_snode *n, u32 *len)
 {
 	const struct kvs_record *r = container_of(n, struct kvs_record, snode);
@@ -348,7 +340,8 @@ struct kvs_record *kvs_record_find(struct kvs_table *t, const void *key,
 					    klen) -
 		       offsetof(struct kvs_record, hnode) +
 		       offsetof(struct kvs_version, ts);
-	n = kvs_hash_lookup_hint(&t->hash, key, klen, hash, hint);
+	n = kvs_hash_lookup_inline(&t->hash, key, klen, hash, hint,
+				   kvs_record_hkey);
 
 	return n ? container_of(n, struct kvs_record, hnode) : NULL;
 }
@@ -390,9 +383,9 @@ int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen)
 	return 0;
 }
 
-/* kvs_lookup_rcu() for a key already checked. */
-static const void *__kvs_lookup_rcu(struct kvs_table *t, const void *key,
-				    u32 klen, u32 *vlen, u64 *version)
+/* kvs_lookup_rcu() for a key already checked (kvs_check_key()). */
+const void *__kvs_lookup_rcu(struct kvs_table *t, const void *key, u32 klen,
+			     u32 *vlen, u64 *version)
 {
 	struct kvs_record *r;
 	struct kvs_version *v;

@@ -96,6 +96,15 @@ static inline const u8 *kvs_record_key(const struct kvs_record *r)
 	return (const u8 *)r + r->koff;
 }
 
+/* The table index's key function (&struct kvs_hash_params.key). */
+static inline const void *kvs_record_hkey(const struct kvs_hnode *n, u32 *len)
+{
+	const struct kvs_record *r = container_of(n, struct kvs_record, hnode);
+
+	*len = r->klen;
+	return kvs_record_key(r);
+}
+
 /* The newest version a reader at @ts sees, tombstones included. */
 static inline struct kvs_version *kvs_version_at(struct kvs_record *r, u64 ts)
 {
@@ -269,13 +278,16 @@ static inline bool kvs_table_ordered(const struct kvs_table *t)
 static inline struct kvs_record *
 kvs_record_find_hashed(struct kvs_table *t, const void *key, u32 klen, u32 hash)
 {
-	struct kvs_hnode *n = kvs_hash_lookup(&t->hash, key, klen, hash);
+	struct kvs_hnode *n = kvs_hash_lookup_inline(&t->hash, key, klen, hash,
+						     0, kvs_record_hkey);
 
 	return n ? container_of(n, struct kvs_record, hnode) : NULL;
 }
 
 /* Engine-internal, shared by kvs_store.c and kvs_txn.c */
 int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen);
+const void *__kvs_lookup_rcu(struct kvs_table *t, const void *key, u32 klen,
+			     u32 *vlen, u64 *version);
 int kvs_table_name_check(const char *name, u32 *lenp);
 int kvs_check_gfp(kvs_gfp_t gfp);
 int kvs_write_check(bool tombstone, unsigned int mode, u64 expect,
