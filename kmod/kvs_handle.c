@@ -92,24 +92,38 @@ out:
 }
 
 /*
- * Copy the current value of @key in @t to user @uptr, @room bytes there.
+ * Copy the current value of @key (checked) in @t to user @uptr, @room bytes
+ * there, page faults disabled. Context: kvs_rcu_read_lock() held.
  * Return: 0 (*@vlen, *@ver set); -ENOBUFS (nothing copied; *@vlen, *@ver
- * set); -ENOENT; -EFAULT; -ENOMEM.
+ * set); -ENOENT; -EAGAIN: the buffer is not resident, copy it with
+ * kvs_value_out_slow().
+ */
+static int kvs_value_out_rcu(struct kvs_table *t, const struct kvs_ubuf *key,
+			     u64 uptr, u32 room, u32 *vlen, u64 *ver)
+{
+	const void *val = __kvs_lookup_rcu(t, key->p, key->len, vlen, ver);
+
+	if (!val)
+		return -ENOENT;
+	if (*vlen > room)
+		return -ENOBUFS;
+	if (*vlen && kvs_copy_out_nofault(uptr, val, *vlen))
+		return -EAGAIN;
+	return 0;
+}
+
+/*
+ * Copy the current value of @key (checked) in @t to user @uptr, @room bytes
+ * there. Return: as kvs_value_out_rcu(), or -EFAULT, -ENOMEM instead of
+ * -EAGAIN.
  */
 static int kvs_value_out(struct kvs_table *t, const struct kvs_ubuf *key,
 			 u64 uptr, u32 room, u32 *vlen, u64 *ver)
 {
-	const void *val;
-	int ret = 0;
+	int ret;
 
 	kvs_rcu_read_lock();
-	val = kvs_lookup_rcu(t, key->p, key->len, vlen, ver);
-	if (!val)
-		ret = -ENOENT;
-	else if (*vlen > room)
-		ret = -ENOBUFS;
-	else if (*vlen && kvs_copy_out_nofault(uptr, val, *vlen))
-		ret = -EAGAIN;
+	ret = kvs_value_out_rcu(t, key, uptr, room, vlen, ver);
 	kvs_rcu_read_unlock();
 	if (ret != -EAGAIN)
 		return ret;
@@ -232,7 +246,7 @@ out:
  * @res: results of the current chunk
  * @ver: versions of the current chunk
  * @len: key lengths of the current chunk (when the caller gave them)
- * @keys: the current chunk's keys, when they fit (else NULL)
+ * @keys: the current chunk's keys, if copied in at once (else NULL)
  * @kbuf: room for them
  */
 struct kvs_mget {
@@ -270,37 +284,12 @@ static int kvs_mget_check(struct kvs_mget *m)
 }
 
 /*
- * Look up key @i (the chunk's @j-th) into the chunk's result. Return: 0,
- * or an error that ends the call (-EFAULT, -ENOMEM).
+ * Record the outcome @ret of the chunk's key @j. Return: 0, or @ret if it
+ * ends the call (-EFAULT, -ENOMEM).
  */
-static int kvs_mget_one(struct kvs_mget *m, u32 i, u32 j)
+static int kvs_mget_result(struct kvs_mget *m, u32 j, int ret, u32 vlen,
+			   u64 ver)
 {
-	const struct kvs_ioc_mget *a = &m->a;
-	u32 klen = a->key_lens ? m->len[j] : a->key_stride;
-	u32 vlen = 0;
-	u64 ver = 0;
-	int ret;
-
-	m->ver[j] = 0;
-	if (!klen || klen > a->key_stride) {
-		m->res[j] = -EINVAL;
-		return 0;
-	}
-	if (!m->keys) {
-		ret = kvs_key_in(&m->key, m->t,
-				 a->keys + (u64)i * a->key_stride, klen);
-	} else if (klen > m->t->params.max_key_size) {
-		ret = -E2BIG;
-	} else {
-		/* Already in: point at it (kvs_ubuf_free() frees nothing). */
-		m->key.p = (void *)(m->keys + (size_t)j * a->key_stride);
-		m->key.len = klen;
-		ret = 0;
-	}
-	if (!ret)
-		ret = kvs_value_out(m->t, &m->key,
-				    a->values + (u64)i * a->value_stride,
-				    a->value_stride, &vlen, &ver);
 	switch (ret) {
 	case 0:
 	case -ENOBUFS:
@@ -310,32 +299,118 @@ static int kvs_mget_one(struct kvs_mget *m, u32 i, u32 j)
 	case -ENOENT:
 	case -EINVAL:
 	case -E2BIG:
+	case -EAGAIN:	/* kvs_mget_chunk_rcu(): copied again after */
 		m->res[j] = ret;
+		m->ver[j] = 0;
 		return 0;
 	default:
 		return ret;
 	}
 }
 
+/* The length of the chunk's key @j, or 0 if it is not one H_MGET takes. */
+static u32 kvs_mget_klen(const struct kvs_mget *m, u32 j)
+{
+	u32 klen = m->a.key_lens ? m->len[j] : m->a.key_stride;
+
+	return klen <= m->a.key_stride ? klen : 0;
+}
+
+/*
+ * Look up key @i (the chunk's @j-th), its bytes fetched here. Return: 0,
+ * or an error that ends the call (-EFAULT, -ENOMEM).
+ */
+static int kvs_mget_one(struct kvs_mget *m, u32 i, u32 j)
+{
+	const struct kvs_ioc_mget *a = &m->a;
+	u32 klen = kvs_mget_klen(m, j);
+	u32 vlen = 0;
+	u64 ver = 0;
+	int ret;
+
+	if (!klen)
+		return kvs_mget_result(m, j, -EINVAL, 0, 0);
+	ret = kvs_key_in(&m->key, m->t, a->keys + (u64)i * a->key_stride, klen);
+	if (!ret)
+		ret = kvs_value_out(m->t, &m->key,
+				    a->values + (u64)i * a->value_stride,
+				    a->value_stride, &vlen, &ver);
+	return kvs_mget_result(m, j, ret, vlen, ver);
+}
+
+/*
+ * Keys @i.. (@n of them) of a chunk already in @m->keys, their values up to
+ * KVS_VALUE_UNSAFE_MAX bytes: all looked up in one RCU read section. A
+ * value whose buffer was not resident is copied again after it, with page
+ * faults allowed. Return: as kvs_mget_one(); *@done: the keys done.
+ */
+static int kvs_mget_chunk_rcu(struct kvs_mget *m, u32 i, u32 n, u32 *done)
+{
+	const struct kvs_ioc_mget *a = &m->a;
+	struct kvs_table *t = m->t;
+	u32 j, klen, vlen;
+	int ret;
+	u64 ver;
+
+	kvs_rcu_read_lock();
+	for (j = 0; j < n; j++) {
+		klen = kvs_mget_klen(m, j);
+		m->key.p = (void *)(m->keys + (size_t)j * a->key_stride);
+		m->key.len = klen;
+		vlen = 0;
+		ver = 0;
+		if (!klen)
+			ret = -EINVAL;
+		else if (klen > t->params.max_key_size)
+			ret = -E2BIG;
+		else
+			ret = kvs_value_out_rcu(t, &m->key,
+						a->values +
+						(u64)(i + j) * a->value_stride,
+						a->value_stride, &vlen, &ver);
+		kvs_mget_result(m, j, ret, vlen, ver);
+	}
+	kvs_rcu_read_unlock();
+	for (j = 0; j < n; j++) {
+		if (m->res[j] != -EAGAIN)
+			continue;
+		m->key.p = (void *)(m->keys + (size_t)j * a->key_stride);
+		m->key.len = kvs_mget_klen(m, j);
+		vlen = 0;
+		ver = 0;
+		ret = kvs_value_out_slow(t, &m->key,
+					 a->values + (u64)(i + j) * a->value_stride,
+					 a->value_stride, &vlen, &ver);
+		ret = kvs_mget_result(m, j, ret, vlen, ver);
+		if (ret) {
+			*done = j;
+			return ret;
+		}
+	}
+	*done = n;
+	return 0;
+}
+
 /*
  * The keys @i.. (@n of them) of a chunk: copied in at once if they fit
- * @kbuf, else one by one as they are looked up. Return: 0, -EFAULT.
+ * @kbuf and their values are short enough for kvs_mget_chunk_rcu(), else
+ * one by one as they are looked up. Return: 0, -EFAULT.
  */
 static int kvs_mget_keys_in(struct kvs_mget *m, u32 i, u32 n)
 {
 	const struct kvs_ioc_mget *a = &m->a;
 	size_t len = (size_t)n * a->key_stride;
 
-	if (m->key.heap || len > sizeof(m->kbuf)) {
+	if (m->key.heap || len > sizeof(m->kbuf) ||
+	    a->value_stride > KVS_VALUE_UNSAFE_MAX) {
 		m->keys = NULL;
 		return 0;
 	}
 	m->keys = m->kbuf;
-	if (copy_from_user(m->kbuf,
-			   u64_to_user_ptr(a->keys + (u64)i * a->key_stride),
-			   len))
-		return -EFAULT;
-	return 0;
+	return kvs_copy_from_user_small(m->kbuf,
+					u64_to_user_ptr(a->keys +
+							(u64)i * a->key_stride),
+					len);
 }
 
 /* Write the results of keys @i.. (@n of them) back. */
@@ -343,12 +418,14 @@ static int kvs_mget_flush(struct kvs_mget *m, u32 i, u32 n)
 {
 	const struct kvs_ioc_mget *a = &m->a;
 
-	if (copy_to_user(u64_to_user_ptr(a->results + (u64)i * sizeof(s32)),
-			 m->res, n * sizeof(s32)))
+	if (kvs_copy_to_user_small(u64_to_user_ptr(a->results +
+						   (u64)i * sizeof(s32)),
+				   m->res, n * sizeof(s32)))
 		return -EFAULT;
 	if (a->versions &&
-	    copy_to_user(u64_to_user_ptr(a->versions + (u64)i * sizeof(u64)),
-			 m->ver, n * sizeof(u64)))
+	    kvs_copy_to_user_small(u64_to_user_ptr(a->versions +
+						   (u64)i * sizeof(u64)),
+				   m->ver, n * sizeof(u64)))
 		return -EFAULT;
 	return 0;
 }
@@ -377,12 +454,15 @@ static long kvs_h_mget(struct file *file, struct kvs_table *t,
 		n = min_t(u32, m.a.count - i, KVS_MGET_CHUNK);
 		done = 0;
 		if (m.a.key_lens &&
-		    copy_from_user(m.len, u64_to_user_ptr(m.a.key_lens +
-							  (u64)i * sizeof(u32)),
-				   n * sizeof(u32)))
+		    kvs_copy_from_user_small(m.len,
+					     u64_to_user_ptr(m.a.key_lens +
+							     (u64)i * sizeof(u32)),
+					     n * sizeof(u32)))
 			ret = -EFAULT;
 		if (!ret)
 			ret = kvs_mget_keys_in(&m, i, n);
+		if (!ret && m.keys)
+			ret = kvs_mget_chunk_rcu(&m, i, n, &done);
 		while (!ret && done < n) {
 			ret = kvs_mget_one(&m, i + done, done);
 			if (!ret)

@@ -29,6 +29,7 @@ int kvs_ioc_copy_out(void __user *uarg, u32 usize, void *src, size_t ksize);
 int kvs_ioc_fetch(void *dst, size_t ksize, size_t minsize,
 		  const void __user *uarg, u32 *usizep);
 int kvs_copy_from_user_small(void *dst, const void __user *src, u32 len);
+int kvs_copy_to_user_small(void __user *dst, const void *src, u32 len);
 
 struct inode;
 struct file;

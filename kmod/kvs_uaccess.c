@@ -112,11 +112,13 @@ slow:
  * kvs_copy_from_user_small() - copy_from_user() for a few bytes
  * @dst: kernel buffer of @len bytes
  * @src: user pointer
- * @len: bytes, a few dozen at most (a key)
+ * @len: bytes, a few hundred at most (a key, a few short keys)
  *
  * Eight bytes a load (unsafe_get_user()), then the tail byte by byte: no
  * call, no hardened-usercopy object check (the caller's buffer holds @len
- * bytes by construction).
+ * bytes by construction), no string instruction (a "rep movsb" costs a
+ * start-up that short copies do not repay, and under emulation a step a
+ * byte).
  *
  * Context: Process context; may sleep (page faults).
  * Return: 0 or -EFAULT.
@@ -143,5 +145,39 @@ int kvs_copy_from_user_small(void *dst, const void __user *src, u32 len)
 	return 0;
 fault:
 	user_read_access_end();
+	return -EFAULT;
+}
+
+/**
+ * kvs_copy_to_user_small() - copy_to_user() for a few bytes
+ * @dst: user pointer
+ * @src: kernel buffer of @len bytes
+ * @len: bytes, a few hundred at most (a chunk's replies)
+ *
+ * As kvs_copy_from_user_small(), the other way: eight bytes a store
+ * (unsafe_put_user()), then the tail byte by byte.
+ *
+ * Context: Process context; may sleep (page faults).
+ * Return: 0 or -EFAULT (some bytes may have been written).
+ */
+int kvs_copy_to_user_small(void __user *dst, const void *src, u32 len)
+{
+	u8 __user *d = dst;
+	const u8 *s = src;
+	u64 w;
+
+	if (!user_write_access_begin(dst, len))
+		return -EFAULT;
+	for (; len >= sizeof(w); len -= sizeof(w), s += sizeof(w),
+	     d += sizeof(w)) {
+		memcpy(&w, s, sizeof(w));
+		unsafe_put_user(w, (u64 __user *)d, fault);
+	}
+	for (; len; len--, s++, d++)
+		unsafe_put_user(*s, d, fault);
+	user_write_access_end();
+	return 0;
+fault:
+	user_write_access_end();
 	return -EFAULT;
 }

@@ -945,6 +945,63 @@ static void test_handle_mget_many(void)
 	close(h);
 }
 
+/*
+ * Values into pages not yet faulted in: the copy under RCU cannot fault, so
+ * these take the slow path; and a values array that turns read-only midway.
+ */
+static void test_handle_fresh_pages(void)
+{
+	enum { N = 32, VS = 256 };
+	char keys[N][16], *area;
+	struct kvs_ioc_mget m;
+	struct kvs_ioc_key a;
+	uint32_t lens[N];
+	int32_t res[N];
+	uint64_t vers[N];
+	int h, ret, bad = 0, i;
+
+	h = h_open("abi_h", KVS_OPEN_READ | KVS_OPEN_WRITE);
+	memset(keys, 0, sizeof(keys));
+	for (i = 0; i < N; i++) {
+		lens[i] = snprintf(keys[i], sizeof(keys[i]), "fresh%02d", i);
+		h_kv(h, KVS_IOC_H_PUT, keys[i], keys[i], 0);
+	}
+	/* Untouched anonymous pages: mapped, not present. */
+	area = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	key_init(&a, keys[5], 7, area + 3 * page + 100, 16);
+	ret = xioctl(h, KVS_IOC_H_GET, &a);
+	tap_ok(ret == 0 && a.value_len == 7 &&
+	       !memcmp(area + 3 * page + 100, "fresh05", 7),
+	       "H_GET into a page not faulted in yet: copied (%d)", ret);
+	mget_init(&m, keys, N, 16, area, VS, res);
+	m.key_lens = (uintptr_t)lens;
+	m.versions = (uintptr_t)vers;
+	ret = xioctl(h, KVS_IOC_H_MGET, &m);
+	for (i = 0; i < N; i++)
+		bad += res[i] != 7 || !vers[i] ||
+		       memcmp(area + i * VS, keys[i], 7);
+	tap_ok(ret == 0 && m.done == N && !bad,
+	       "H_MGET of %d into pages not faulted in yet: every value copied (%d, %d wrong)",
+	       N, ret, bad);
+	munmap(area, 4 * page);
+
+	area = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mprotect(area + page, page, PROT_READ);
+	memset(res, 0x55, sizeof(res));
+	mget_init(&m, keys, N, 16, area, page / 16, res);
+	m.key_lens = (uintptr_t)lens;
+	ret = xioctl(h, KVS_IOC_H_MGET, &m);
+	for (i = 0; i < 16; i++)
+		bad += res[i] != 7 || memcmp(area + i * (page / 16), keys[i], 7);
+	tap_ok(ret == -EFAULT && m.done == 16 && !bad && res[16] == 0x55555555,
+	       "H_MGET: values read-only from key 16 on: -EFAULT, done 16, the first 16 copied (%d, done %u, %d wrong)",
+	       ret, m.done, bad);
+	munmap(area, 2 * page);
+	close(h);
+}
+
 /* A handle outlives its table's name: -EIDRM, and the next one is another. */
 static void test_handle_drop(void)
 {
@@ -1048,6 +1105,7 @@ static void test_handles(void)
 	test_handle_kv();
 	test_handle_mget();
 	test_handle_mget_many();
+	test_handle_fresh_pages();
 	test_handle_drop();
 }
 
