@@ -71,7 +71,8 @@ static noinline int kvs_value_out_slow(struct kvs_table *t,
 }
 
 /* Copy @len bytes to user @dst, page faults disabled. Return: 0, -EFAULT. */
-static int kvs_copy_out_nofault(u64 dst, const void *src, u32 len)
+static __always_inline int kvs_copy_out_nofault(u64 dst, const void *src,
+						u32 len)
 {
 	void __user *u = u64_to_user_ptr(dst);
 
@@ -134,9 +135,10 @@ static int kvs_value_out(struct kvs_table *t, const struct kvs_ubuf *key,
  * Fetch a handle command's struct, after checking that the handle was
  * opened for @fmode. Return: 0; -EBADF; kvs_ioc_copy_in()'s errors.
  */
-static int kvs_h_copy_in(struct file *file, fmode_t fmode, void *dst,
-			 size_t ksize, size_t minsize, void __user *uarg,
-			 u32 *usize)
+static __always_inline int kvs_h_copy_in(struct file *file, fmode_t fmode,
+					 void *dst, size_t ksize,
+					 size_t minsize, void __user *uarg,
+					 u32 *usize)
 {
 	if (!(file->f_mode & fmode))
 		return -EBADF;

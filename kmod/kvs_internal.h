@@ -7,6 +7,8 @@
 
 #include <linux/build_bug.h>
 #include <linux/types.h>
+#include <linux/uaccess.h>
+#include <linux/string.h>
 
 #include "../include/uapi/kvstore.h"
 
@@ -26,10 +28,53 @@
 int kvs_ioc_copy_in(void *dst, size_t ksize, size_t minsize,
 		    const void __user *uarg, u32 *usizep);
 int kvs_ioc_copy_out(void __user *uarg, u32 usize, void *src, size_t ksize);
-int kvs_ioc_fetch(void *dst, size_t ksize, size_t minsize,
-		  const void __user *uarg, u32 *usizep);
 int kvs_copy_from_user_small(void *dst, const void __user *src, u32 len);
 int kvs_copy_to_user_small(void __user *dst, const void *src, u32 len);
+
+/**
+ * kvs_ioc_fetch() - kvs_ioc_copy_in() for the commands on the hot path
+ * @dst: kernel copy, @ksize bytes
+ * @ksize: size of the struct this module knows, a constant multiple of 8
+ * @minsize: size of the first published version of the struct
+ * @uarg: user pointer; its first __u32 is the caller's struct size
+ * @usizep: out: the caller's struct size
+ *
+ * The common case, a caller whose struct is exactly ours, is read in one
+ * pass of 8-byte loads (user_read_access_begin(), unsafe_get_user()),
+ * inline and unrolled, without copy_struct_from_user()'s calls; its size
+ * field is the one fetch of the size that is trusted. Any other size, or a
+ * fault, takes kvs_ioc_copy_in() and its rules, which fetch everything
+ * again.
+ *
+ * Context: Process context; may sleep (page faults).
+ * Return: as kvs_ioc_copy_in().
+ */
+static __always_inline int kvs_ioc_fetch(void *dst, size_t ksize,
+					 size_t minsize,
+					 const void __user *uarg, u32 *usizep)
+{
+	const u64 __user *src = uarg;
+	size_t i;
+	u64 w;
+
+	BUILD_BUG_ON(ksize % sizeof(w));
+	if (!user_read_access_begin(uarg, ksize))
+		goto slow;
+	for (i = 0; i < ksize / sizeof(w); i++) {
+		unsafe_get_user(w, &src[i], fault);
+		memcpy((u8 *)dst + i * sizeof(w), &w, sizeof(w));
+	}
+	user_read_access_end();
+	if (*(u32 *)dst == ksize) {
+		*usizep = ksize;
+		return 0;
+	}
+	goto slow;
+fault:
+	user_read_access_end();
+slow:
+	return kvs_ioc_copy_in(dst, ksize, minsize, uarg, usizep);
+}
 
 struct inode;
 struct file;

@@ -345,8 +345,8 @@ int kvs_ubuf_room(struct kvs_ubuf *b, u32 len)
 	return b->p ? 0 : -ENOMEM;
 }
 
-/* Copy @len bytes from user @uptr; @len was checked against a bound. */
-static int kvs_ubuf_copy(struct kvs_ubuf *b, u64 uptr, u32 len)
+/* kvs_ubuf_copy()'s way for bytes that need the heap. */
+int __kvs_ubuf_copy(struct kvs_ubuf *b, u64 uptr, u32 len)
 {
 	int ret = kvs_ubuf_room(b, len);
 
@@ -359,22 +359,10 @@ static int kvs_ubuf_copy(struct kvs_ubuf *b, u64 uptr, u32 len)
 	return 0;
 }
 
-void kvs_ubuf_free(struct kvs_ubuf *b)
+void __kvs_ubuf_free(struct kvs_ubuf *b)
 {
-	if (b->heap)
-		kvfree(b->p);
+	kvfree(b->p);
 	b->heap = false;
-}
-
-/* Fetch a key: 1..@t's max_key_size bytes. */
-int kvs_key_in(struct kvs_ubuf *b, const struct kvs_table *t, u64 uptr,
-	       u32 len)
-{
-	if (!len || !uptr)
-		return -EINVAL;
-	if (len > t->params.max_key_size)
-		return -E2BIG;
-	return kvs_ubuf_copy(b, uptr, len);
 }
 
 /* Fetch a value: 0..@t's max_value_size bytes. */

@@ -7,8 +7,11 @@
 #define _KVS_PROXY_H
 
 #include <linux/types.h>
+#include <linux/kernel.h>
 
-struct kvs_table;
+#include "kvs_internal.h"
+#include "core/kvs_store.h"
+
 struct kvs_txn;
 
 /* Keys and values up to this size travel through the stack. */
@@ -38,15 +41,44 @@ struct kvs_ubuf {
 
 /* Room for @len bytes in @b (the old bytes are lost). Return: 0, -ENOMEM. */
 int kvs_ubuf_room(struct kvs_ubuf *b, u32 len);
-void kvs_ubuf_free(struct kvs_ubuf *b);
+int __kvs_ubuf_copy(struct kvs_ubuf *b, u64 uptr, u32 len);
+void __kvs_ubuf_free(struct kvs_ubuf *b);
+
+static inline void kvs_ubuf_free(struct kvs_ubuf *b)
+{
+	if (b->heap)
+		__kvs_ubuf_free(b);
+}
 
 /*
- * Fetch a key of @t (1..max_key_size bytes) or a value (0..max_value_size)
- * from user @uptr. Return: 0; -EINVAL (empty key, NULL pointer), -E2BIG,
- * -ENOMEM, -EFAULT.
+ * Copy @len bytes from user @uptr into @b; @len was checked against a
+ * bound. Inline for short bytes into the inline room (keys, mostly).
+ * Return: 0, -ENOMEM, -EFAULT.
  */
-int kvs_key_in(struct kvs_ubuf *b, const struct kvs_table *t, u64 uptr,
-	       u32 len);
+static inline int kvs_ubuf_copy(struct kvs_ubuf *b, u64 uptr, u32 len)
+{
+	if (b->heap || len > sizeof(b->inl))
+		return __kvs_ubuf_copy(b, uptr, len);
+	b->p = b->inl;
+	b->len = len;
+	return kvs_copy_from_user_small(b->p, u64_to_user_ptr(uptr), len);
+}
+
+/*
+ * Fetch a key of @t (1..max_key_size bytes) from user @uptr.
+ * Return: 0; -EINVAL (empty key, NULL pointer), -E2BIG, -ENOMEM, -EFAULT.
+ */
+static inline int kvs_key_in(struct kvs_ubuf *b, const struct kvs_table *t,
+			     u64 uptr, u32 len)
+{
+	if (!len || !uptr)
+		return -EINVAL;
+	if (len > t->params.max_key_size)
+		return -E2BIG;
+	return kvs_ubuf_copy(b, uptr, len);
+}
+
+/* A value (0..max_value_size bytes), as kvs_key_in(). */
 int kvs_value_in(struct kvs_ubuf *b, const struct kvs_table *t, u64 uptr,
 		 u32 len);
 

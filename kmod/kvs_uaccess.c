@@ -65,50 +65,6 @@ int kvs_ioc_copy_out(void __user *uarg, u32 usize, void *src, size_t ksize)
 }
 
 /**
- * kvs_ioc_fetch() - kvs_ioc_copy_in() for the commands on the hot path
- * @dst: kernel copy, @ksize bytes, a multiple of 8
- * @ksize: size of the struct this module knows
- * @minsize: size of the first published version of the struct
- * @uarg: user pointer; its first __u32 is the caller's struct size
- * @usizep: out: the caller's struct size
- *
- * The common case, a caller whose struct is exactly ours, is read in one
- * pass of 8-byte loads (user_read_access_begin(), unsafe_get_user()),
- * without copy_struct_from_user()'s calls; its size field is the one
- * fetch of the size that is trusted. Any other size, or a fault, takes
- * kvs_ioc_copy_in() and its rules, which fetch everything again.
- *
- * Context: Process context; may sleep (page faults).
- * Return: as kvs_ioc_copy_in().
- */
-int kvs_ioc_fetch(void *dst, size_t ksize, size_t minsize,
-		  const void __user *uarg, u32 *usizep)
-{
-	const u64 __user *src = uarg;
-	size_t i;
-	u64 w;
-
-	if (WARN_ON_ONCE(ksize % sizeof(w)))
-		return -EINVAL;
-	if (!user_read_access_begin(uarg, ksize))
-		goto slow;
-	for (i = 0; i < ksize / sizeof(w); i++) {
-		unsafe_get_user(w, &src[i], fault);
-		memcpy((u8 *)dst + i * sizeof(w), &w, sizeof(w));
-	}
-	user_read_access_end();
-	if (*(u32 *)dst == ksize) {
-		*usizep = ksize;
-		return 0;
-	}
-	goto slow;
-fault:
-	user_read_access_end();
-slow:
-	return kvs_ioc_copy_in(dst, ksize, minsize, uarg, usizep);
-}
-
-/**
  * kvs_copy_from_user_small() - copy_from_user() for a few bytes
  * @dst: kernel buffer of @len bytes
  * @src: user pointer

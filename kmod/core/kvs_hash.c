@@ -163,10 +163,7 @@ static struct __kvs_hash_tbl *__kvs_hash_tbl_alloc(u32 size, kvs_gfp_t gfp)
  */
 u32 kvs_hash_keyhash(const struct kvs_hash *ht, const void *key, u32 len)
 {
-	/* kvs_siphash(), inline: the hash is most of a short key's lookup. */
-	u64 h = kvs_siphash_cd(key, len, &ht->seed, 1, 3);
-
-	return (u32)h ^ (u32)(h >> 32);
+	return kvs_hash_keyhash_inline(ht, key, len);
 }
 
 /**

@@ -123,6 +123,26 @@ u32 kvs_hash_buckets(struct kvs_hash *ht);
 int kvs_hash_resize_wait(struct kvs_hash *ht);
 void kvs_hash_get_stats(struct kvs_hash *ht, struct kvs_hash_stats *st);
 
+/**
+ * kvs_hash_keyhash_inline() - kvs_hash_keyhash(), inline
+ * @ht: the table (its random SipHash key)
+ * @key: the key bytes
+ * @len: their number
+ *
+ * For the one or two lookups on a hot path: the hash is most of a short
+ * key's lookup, and inline it costs no call.
+ *
+ * Context: any.
+ * Return: as kvs_hash_keyhash().
+ */
+static __always_inline u32 kvs_hash_keyhash_inline(const struct kvs_hash *ht,
+						   const void *key, u32 len)
+{
+	u64 h = kvs_siphash_cd(key, len, &ht->seed, 1, 3);
+
+	return (u32)h ^ (u32)(h >> 32);
+}
+
 /* The lookup's parts, inline for kvs_hash_lookup_inline(). Private. */
 static inline struct kvs_hnode __rcu **
 __kvs_hash_bucket(struct __kvs_hash_tbl *tbl, u32 hash)

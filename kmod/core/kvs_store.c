@@ -324,10 +324,11 @@ static void kvs_record_unlink_locked(struct kvs_table *t, struct kvs_record *r)
 	KVS_WARN_ON_ONCE(kvs_hash_remove(&t->hash, &r->hnode));
 }
 
-struct kvs_record *kvs_record_find(struct kvs_table *t, const void *key,
-				   u32 klen)
+/* kvs_record_find(), inline for the point reads; under RCU. */
+static __always_inline struct kvs_record *
+__kvs_record_find(struct kvs_table *t, const void *key, u32 klen)
 {
-	u32 hash = kvs_hash_keyhash(&t->hash, key, klen);
+	u32 hash = kvs_hash_keyhash_inline(&t->hash, key, klen);
 	size_t hint = 0;
 	struct kvs_hnode *n;
 
@@ -344,6 +345,12 @@ struct kvs_record *kvs_record_find(struct kvs_table *t, const void *key,
 				   kvs_record_hkey);
 
 	return n ? container_of(n, struct kvs_record, hnode) : NULL;
+}
+
+struct kvs_record *kvs_record_find(struct kvs_table *t, const void *key,
+				   u32 klen)
+{
+	return __kvs_record_find(t, key, klen);
 }
 
 /**
@@ -390,7 +397,7 @@ const void *__kvs_lookup_rcu(struct kvs_table *t, const void *key, u32 klen,
 	struct kvs_record *r;
 	struct kvs_version *v;
 
-	r = kvs_record_find(t, key, klen);
+	r = __kvs_record_find(t, key, klen);
 	if (!r)
 		return NULL;
 	v = kvs_version_at(r, kvs_clock_visible(&t->store->clock));
