@@ -51,6 +51,8 @@ help:
 	@echo "  make bench-ioctl user-space benchmark in a VM: ioctl GET/BATCH against bpf() on a"
 	@echo "                   BPF hash map (KERNEL=..., MEM=2G, ARGS=\"--icount entries=1000000\");"
 	@echo "                   bench/ioctl/README.md"
+	@echo "  make bench-trace exact instruction profile of one H_GET, H_MGET, bpf lookup in a VM"
+	@echo "                   (gdb single-steps it; KERNEL=..., ARGS=\"--listing h_get\"); bench/trace/README.md"
 	@echo "  make install     kvstore.ko (extra/), libkvclient and its man page, kvctl and"
 	@echo "                   kvctl.8 into PREFIX; the udev rule into UDEVRULESDIR"
 	@echo "                   ($(UDEVRULESDIR)) and, without DESTDIR, the group kvstore"
@@ -141,6 +143,10 @@ bench-kmod:
 .PHONY: bench-ioctl
 bench-ioctl:
 	$(MAKE) -C bench/ioctl run KERNEL=$(KERNEL) $(if $(MEM),MEM=$(MEM)) $(if $(ARGS),ARGS="$(ARGS)")
+
+.PHONY: bench-trace
+bench-trace:
+	bench/trace/trace.sh --kernel $(KERNEL) $(ARGS)
 
 # --- install ------------------------------------------------------------
 # Installing into the running system (no DESTDIR) also creates the udev

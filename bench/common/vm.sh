@@ -22,6 +22,7 @@ bench_args() {
 	smp=2
 	timeout=
 	params=()
+	qemu_extra=()	# more qemu arguments, set by the caller (bench/trace: -gdb)
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--kernel) kernel=$2; shift ;;
@@ -72,7 +73,8 @@ bench_boot() {
 	timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg -cpu "$cpu" "${icount[@]}" -m "$mem" -smp "$smp" -nodefaults \
 		-kernel "$vmlinuz" -initrd "$out/initramfs.gz" -append "$cmdline" \
 		-no-reboot -display none \
-		-serial file:"$out/console.log" -serial file:"$out/results.tap" </dev/null
+		-serial file:"$out/console.log" -serial file:"$out/results.tap" \
+		"${qemu_extra[@]}" </dev/null
 	rc=$?
 	set -e
 	echo "$bench($kname): guest ran $(( $(date +%s) - start )) s" >&2
