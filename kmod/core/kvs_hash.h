@@ -157,7 +157,7 @@ __kvs_hash_key_eq_fn(const struct kvs_hnode *n, const void *key, u32 len,
 	u32 nlen;
 	const void *nkey = keyfn(n, &nlen);
 
-	return nlen == len && !memcmp(nkey, key, len);
+	return nlen == len && kvs_mem_eq(nkey, key, len);
 }
 
 /**
@@ -173,8 +173,8 @@ __kvs_hash_key_eq_fn(const struct kvs_hnode *n, const void *key, u32 len,
  * @keyfn: the table's key function (&struct kvs_hash_params.key)
  *
  * For a caller that knows its nodes: given the key function itself, not
- * through @ht, the compiler inlines it and the walk makes no call but
- * memcmp() (an indirect call is a retpoline on most kernels). Otherwise as
+ * through @ht, the compiler inlines it and the walk makes no call (an
+ * indirect call is a retpoline on most kernels). Otherwise as
  * kvs_hash_lookup().
  *
  * Context: as kvs_hash_lookup().

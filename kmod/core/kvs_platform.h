@@ -807,6 +807,48 @@ static inline u64 kvs_load_le64(const void *p)
 	return __kvs_le64_to_cpu(m);
 }
 
+/* The 32-bit word at @p, any alignment, in memory order. */
+static inline u32 __kvs_load32(const void *p)
+{
+	u32 m;
+
+	memcpy(&m, p, sizeof(m));
+	return m;
+}
+
+/**
+ * kvs_mem_eq() - are two byte strings of one length equal?
+ * @a: @len readable bytes
+ * @b: @len readable bytes
+ * @len: their number
+ *
+ * memcmp() == 0, inline, for short keys: 8-byte loads, the last one
+ * overlapping the one before when @len is not a multiple of 8 (4-byte
+ * loads below 8 bytes), no call. It says only equal or not: no order.
+ *
+ * Context: any.
+ * Return: true if the bytes are equal.
+ */
+static __always_inline bool kvs_mem_eq(const void *a, const void *b,
+				       size_t len)
+{
+	const u8 *x = a, *y = b;
+
+	if (len >= 8) {
+		for (; len > 8; len -= 8, x += 8, y += 8)
+			if (kvs_load_le64(x) != kvs_load_le64(y))
+				return false;
+		return kvs_load_le64(x + len - 8) == kvs_load_le64(y + len - 8);
+	}
+	if (len >= 4)
+		return __kvs_load32(x) == __kvs_load32(y) &&
+		       __kvs_load32(x + len - 4) == __kvs_load32(y + len - 4);
+	for (; len; len--, x++, y++)
+		if (*x != *y)
+			return false;
+	return true;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Randomness                                                               */
 /* ------------------------------------------------------------------------ */

@@ -47,6 +47,7 @@ const struct kvs_test_case kvs_test_cases[] = {
 	KVS_TEST_CASE(work_queue_flush_cancel, 0),
 	KVS_TEST_CASE(work_queue_atomic_contexts, 0),
 	KVS_TEST_CASE(siphash_vectors, 0),
+	KVS_TEST_CASE(mem_eq, 0),
 	KVS_TEST_CASE(hash_basic, 0),
 	KVS_TEST_CASE(hash_key_shapes, 0),
 	KVS_TEST_CASE(hash_params, 0),

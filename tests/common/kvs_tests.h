@@ -63,6 +63,7 @@ KVS_TEST(work_queue_flush_cancel);
 KVS_TEST(work_queue_atomic_contexts);
 /* test_hash.c */
 KVS_TEST(siphash_vectors);
+KVS_TEST(mem_eq);
 KVS_TEST(hash_basic);
 KVS_TEST(hash_key_shapes);
 KVS_TEST(hash_params);

@@ -112,6 +112,39 @@ KVS_TEST(siphash_vectors)
 	KVS_TEST_EQ(kvs_siphash(msg + 1, 63, &key) == sip13_vectors[63], 1);
 }
 
+/*
+ * kvs_mem_eq(), the index's key comparison: equal to memcmp() == 0 for
+ * every length to 40, every alignment of either side, a difference at
+ * every position (first and last bytes of each word included).
+ */
+KVS_TEST(mem_eq)
+{
+	u8 a[48 + 8], b[48 + 8];
+	unsigned int len, oa, ob, pos, bad = 0;
+
+	for (len = 0; len <= 40; len++) {
+		for (oa = 0; oa < 8; oa++) {
+			for (ob = 0; ob < 8; ob += 3) {
+				for (pos = 0; pos < sizeof(a); pos++) {
+					a[pos] = (u8)(pos * 7 + len);
+					b[pos] = (u8)(pos * 13 + 1);
+				}
+				memcpy(b + ob, a + oa, len);
+				bad += !kvs_mem_eq(a + oa, b + ob, len);
+				for (pos = 0; pos < len; pos++) {
+					b[ob + pos] ^= 0x80;
+					bad += kvs_mem_eq(a + oa, b + ob, len);
+					b[ob + pos] ^= 0x80;
+				}
+				/* Bytes past @len do not count. */
+				a[oa + len] ^= 1;
+				bad += !kvs_mem_eq(a + oa, b + ob, len);
+			}
+		}
+	}
+	KVS_TEST_EQ(bad, 0);
+}
+
 /* ---- test nodes --------------------------------------------------------- */
 
 struct tnode {
