@@ -167,11 +167,18 @@ fault:
 static long kvs_h_get(struct file *file, struct kvs_table *t,
 		      void __user *uarg)
 {
-	struct kvs_ubuf key = { .heap = false };
-	struct kvs_ioc_key a;
+	/*
+	 * Not zeroed on entry (CONFIG_INIT_STACK_ALL_ZERO would clear 192
+	 * bytes a call): @a is fetched whole before it is read, and only
+	 * the key's own bytes of @key.inl are ever read.
+	 */
+	struct kvs_ubuf key __uninitialized;
+	struct kvs_ioc_key a __uninitialized;
 	u32 usize, vlen = 0;
 	u64 ver = 0;
 	int ret;
+
+	key.heap = false;
 
 	/* The reply's fields end the struct: none lies beyond. */
 	BUILD_BUG_ON(offsetof(struct kvs_ioc_key, version) + sizeof(a.version) !=
@@ -436,7 +443,12 @@ static long kvs_h_mget(struct file *file, struct kvs_table *t,
 		       void __user *uarg)
 {
 	u32 __user *udone = uarg + offsetof(struct kvs_ioc_mget, done);
-	struct kvs_mget m;	/* on the stack: a kmalloc would be zeroed */
+	/*
+	 * On the stack, and not zeroed (CONFIG_INIT_STACK_ALL_ZERO would clear
+	 * its 736 bytes a call): every field is written before it is read,
+	 * and only the results written are copied out.
+	 */
+	struct kvs_mget m __uninitialized;
 	u32 usize, i, n, done;
 	int ret;
 
