@@ -161,6 +161,48 @@ __kvs_hash_key_eq_fn(const struct kvs_hnode *n, const void *key, u32 len,
 }
 
 /**
+ * kvs_hash_prefetch_bucket() - start loading the bucket of a hash
+ * @ht: the table
+ * @hash: kvs_hash_keyhash() of a key about to be looked up
+ *
+ * A hint for a batch of lookups (kvs_hash_prefetch_first() next, the
+ * lookups last): the bucket of the oldest array, the one a lookup reads
+ * first.
+ *
+ * Context: inside kvs_rcu_read_lock().
+ */
+static inline void kvs_hash_prefetch_bucket(struct kvs_hash *ht, u32 hash)
+{
+	struct __kvs_hash_tbl *tbl = kvs_rcu_dereference(ht->tbl);
+
+	kvs_prefetch(__kvs_hash_bucket(tbl, hash));
+}
+
+/**
+ * kvs_hash_prefetch_first() - start loading the first node of a bucket
+ * @ht: the table
+ * @hash: as given to kvs_hash_prefetch_bucket() a while before
+ * @hint: as for kvs_hash_lookup_inline(): what the caller reads from the
+ *	  node it seeks, prefetched too (0: the node only)
+ *
+ * Context: inside kvs_rcu_read_lock().
+ */
+static inline void kvs_hash_prefetch_first(struct kvs_hash *ht, u32 hash,
+					   size_t hint)
+{
+	struct __kvs_hash_tbl *tbl = kvs_rcu_dereference(ht->tbl);
+	struct kvs_hnode *n = kvs_rcu_dereference(*__kvs_hash_bucket(tbl, hash));
+
+	if (!n)
+		return;
+	kvs_prefetch(n);
+	if (hint) {
+		kvs_prefetch((const u8 *)n + hint);
+		kvs_prefetch((const u8 *)n + hint + 64);
+	}
+}
+
+/**
  * kvs_hash_lookup_inline() - kvs_hash_lookup(), inline, with a hint
  * @ht: the table
  * @key: the key bytes

@@ -324,27 +324,41 @@ static void kvs_record_unlink_locked(struct kvs_table *t, struct kvs_record *r)
 	KVS_WARN_ON_ONCE(kvs_hash_remove(&t->hash, &r->hnode));
 }
 
+/*
+ * What a point read of a @klen-byte key touches after the record's index
+ * node, as an offset from that node: without an ordered index, the record
+ * of the key, if it embeds its version, has it at a fixed place (0: no
+ * hint).
+ */
+static __always_inline size_t kvs_record_hint(const struct kvs_table *t,
+					      u32 klen)
+{
+	if (kvs_table_ordered(t))
+		return 0;
+	return kvs_record_first_off(offsetof(struct kvs_record, snode), klen) -
+	       offsetof(struct kvs_record, hnode) +
+	       offsetof(struct kvs_version, ts);
+}
+
+/* The record of a key of hash @hash (kvs_hash_keyhash()); under RCU. */
+static __always_inline struct kvs_record *
+__kvs_record_find_hashed(struct kvs_table *t, const void *key, u32 klen,
+			 u32 hash)
+{
+	struct kvs_hnode *n;
+
+	n = kvs_hash_lookup_inline(&t->hash, key, klen, hash,
+				   kvs_record_hint(t, klen), kvs_record_hkey);
+	return n ? container_of(n, struct kvs_record, hnode) : NULL;
+}
+
 /* kvs_record_find(), inline for the point reads; under RCU. */
 static __always_inline struct kvs_record *
 __kvs_record_find(struct kvs_table *t, const void *key, u32 klen)
 {
-	u32 hash = kvs_hash_keyhash_inline(&t->hash, key, klen);
-	size_t hint = 0;
-	struct kvs_hnode *n;
-
-	/*
-	 * Without an ordered index, the record of @key, if it embeds its
-	 * version, has it at a fixed place: the lookup prefetches it.
-	 */
-	if (!kvs_table_ordered(t))
-		hint = kvs_record_first_off(offsetof(struct kvs_record, snode),
-					    klen) -
-		       offsetof(struct kvs_record, hnode) +
-		       offsetof(struct kvs_version, ts);
-	n = kvs_hash_lookup_inline(&t->hash, key, klen, hash, hint,
-				   kvs_record_hkey);
-
-	return n ? container_of(n, struct kvs_record, hnode) : NULL;
+	return __kvs_record_find_hashed(t, key, klen,
+					kvs_hash_keyhash_inline(&t->hash, key,
+								klen));
 }
 
 struct kvs_record *kvs_record_find(struct kvs_table *t, const void *key,
@@ -390,14 +404,13 @@ int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen)
 	return 0;
 }
 
-/* kvs_lookup_rcu() for a key already checked (kvs_check_key()). */
-const void *__kvs_lookup_rcu(struct kvs_table *t, const void *key, u32 klen,
-			     u32 *vlen, u64 *version)
+/* The value of record @r (may be NULL) that a point read sees now. */
+static __always_inline const void *
+__kvs_record_value(struct kvs_table *t, struct kvs_record *r, u32 *vlen,
+		   u64 *version)
 {
-	struct kvs_record *r;
 	struct kvs_version *v;
 
-	r = __kvs_record_find(t, key, klen);
 	if (!r)
 		return NULL;
 	v = kvs_version_at(r, kvs_clock_visible(&t->store->clock));
@@ -407,6 +420,59 @@ const void *__kvs_lookup_rcu(struct kvs_table *t, const void *key, u32 klen,
 	if (version)
 		*version = v->ts;
 	return v->value;
+}
+
+/* kvs_lookup_rcu() for a key already checked (kvs_check_key()). */
+const void *__kvs_lookup_rcu(struct kvs_table *t, const void *key, u32 klen,
+			     u32 *vlen, u64 *version)
+{
+	return __kvs_record_value(t, __kvs_record_find(t, key, klen), vlen,
+				  version);
+}
+
+/**
+ * __kvs_lookup_batch_rcu() - __kvs_lookup_rcu() of several keys at once
+ * @t: the table
+ * @keys: @n keys, each already checked (kvs_check_key())
+ * @klens: their lengths
+ * @n: their number, at most %KVS_LOOKUP_BATCH
+ * @vals: out: each key's value (valid until the RCU read section ends), or
+ *	  NULL if the key is absent
+ * @vlens: out: the values' lengths (set where a value is found)
+ * @versions: out, may be NULL: their versions (set where a value is found)
+ *
+ * The same lookups as @n calls of __kvs_lookup_rcu(), in three passes so
+ * that their cache misses overlap instead of following one another: every
+ * key is hashed and its bucket prefetched; then every bucket's first node
+ * is prefetched, with what the read touches after it; then the lookups
+ * run, on lines that are arriving or there. In a table much larger than
+ * the caches, a single read waits for a miss at each of those steps.
+ *
+ * Context: kvs_rcu_read_lock() held; any context. Takes no lock.
+ */
+void __kvs_lookup_batch_rcu(struct kvs_table *t, const u8 *const *keys,
+			    const u32 *klens, unsigned int n,
+			    const void **vals, u32 *vlens, u64 *versions)
+{
+	u32 hash[KVS_LOOKUP_BATCH];
+	unsigned int i;
+
+	if (KVS_WARN_ON_ONCE(n > KVS_LOOKUP_BATCH))
+		n = KVS_LOOKUP_BATCH;
+	for (i = 0; i < n; i++) {
+		hash[i] = kvs_hash_keyhash_inline(&t->hash, keys[i], klens[i]);
+		kvs_hash_prefetch_bucket(&t->hash, hash[i]);
+	}
+	for (i = 0; i < n; i++)
+		kvs_hash_prefetch_first(&t->hash, hash[i],
+					kvs_record_hint(t, klens[i]));
+	for (i = 0; i < n; i++)
+		vals[i] = __kvs_record_value(t,
+					     __kvs_record_find_hashed(t, keys[i],
+								      klens[i],
+								      hash[i]),
+					     &vlens[i],
+					     versions ? &versions[i] : NULL);
 }
 
 /**

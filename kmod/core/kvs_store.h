@@ -288,6 +288,11 @@ kvs_record_find_hashed(struct kvs_table *t, const void *key, u32 klen, u32 hash)
 int kvs_check_key(const struct kvs_table *t, const void *key, u32 klen);
 const void *__kvs_lookup_rcu(struct kvs_table *t, const void *key, u32 klen,
 			     u32 *vlen, u64 *version);
+/* Keys a __kvs_lookup_batch_rcu() takes at most. */
+#define KVS_LOOKUP_BATCH	16
+void __kvs_lookup_batch_rcu(struct kvs_table *t, const u8 *const *keys,
+			    const u32 *klens, unsigned int n,
+			    const void **vals, u32 *vlens, u64 *versions);
 int kvs_table_name_check(const char *name, u32 *lenp);
 int kvs_check_gfp(kvs_gfp_t gfp);
 int kvs_write_check(bool tombstone, unsigned int mode, u64 expect,

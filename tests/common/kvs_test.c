@@ -34,6 +34,7 @@ const struct kvs_test_case kvs_test_cases[] = {
 	KVS_TEST_CASE(store_full_table, 0),
 	KVS_TEST_CASE(store_full_store, 0),
 	KVS_TEST_CASE(store_fail_nth, 0),
+	KVS_TEST_CASE(store_lookup_batch, 0),
 	KVS_TEST_CASE(store_gc_reclaims, 0),
 	KVS_TEST_CASE(store_cas_no_lost_update, 0),
 	KVS_TEST_CASE(store_readers_during_writes, 0),

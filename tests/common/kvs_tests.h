@@ -47,6 +47,7 @@ KVS_TEST(store_bad_input);
 KVS_TEST(store_full_table);
 KVS_TEST(store_full_store);
 KVS_TEST(store_fail_nth);
+KVS_TEST(store_lookup_batch);
 KVS_TEST(store_gc_reclaims);
 KVS_TEST(store_cas_no_lost_update);
 KVS_TEST(store_readers_during_writes);

@@ -450,6 +450,92 @@ KVS_TEST(store_gc_reclaims)
 	store_free(s);
 }
 
+/*
+ * __kvs_lookup_batch_rcu() finds what __kvs_lookup_rcu() finds, key by
+ * key: present, absent and deleted keys, batches of 1 to 16, in a table
+ * growing under it (inserts between the batches kick resizes), with and
+ * without an ordered index (the prefetch hint differs).
+ */
+struct store_batch {
+	const void *vals[KVS_LOOKUP_BATCH];
+	u32 klens[KVS_LOOKUP_BATCH], vlens[KVS_LOOKUP_BATCH];
+	u64 vers[KVS_LOOKUP_BATCH];
+	char kb[KVS_LOOKUP_BATCH][12];
+	const u8 *keys[KVS_LOOKUP_BATCH];
+};
+
+static void store_lookup_batch_in(u32 flags)
+{
+	enum { N = 600 };
+	struct kvs_store *s = store_store_new(0);
+	struct kvs_table *t = store_table_new(s, "t", flags);
+	struct store_batch *b = kvs_zalloc(sizeof(*b), KVS_GFP_KERNEL);
+	const void **vals, *one;
+	u32 *klens, *vlens, vlen1;
+	u64 *vers, ver1;
+	char (*kb)[12];
+	const u8 **keys;
+	unsigned int i, j, k, n, round = 0, found = 0, bad = 0;
+
+	KVS_TEST_NOT_NULL(b);
+	vals = b->vals;
+	klens = b->klens;
+	vlens = b->vlens;
+	vers = b->vers;
+	kb = b->kb;
+	keys = b->keys;
+
+	for (i = 0; i < N; i++) {
+		if (i % 3) {
+			snprintf(kb[0], sizeof(b->kb[0]), "b%u", i);
+			KVS_TEST_EQ(store_put_str(t, kb[0], kb[0], 0, 0, NULL), 0);
+		}
+		if (i % 5 == 0 && i >= 5) {
+			snprintf(kb[0], sizeof(b->kb[0]), "b%u", i - 4);
+			kvs_delete(t, kb[0], strlen(kb[0]), 0, 0, KVS_GFP_KERNEL);
+		}
+		if (i % 40)
+			continue;
+		/* A sweep over every key so far and a few beyond. */
+		for (j = 0; j < i + 20; j += n, round++) {
+			n = round % KVS_LOOKUP_BATCH + 1;
+			for (k = 0; k < n; k++) {
+				klens[k] = snprintf(kb[k], sizeof(b->kb[k]),
+						    "b%u", j + k);
+				keys[k] = (const u8 *)kb[k];
+			}
+			memset(b->vlens, 0, sizeof(b->vlens));
+			kvs_rcu_read_lock();
+			__kvs_lookup_batch_rcu(t, keys, klens, n, vals, vlens,
+					       round % 2 ? vers : NULL);
+			for (k = 0; k < n; k++) {
+				ver1 = 0;
+				one = __kvs_lookup_rcu(t, kb[k], klens[k], &vlen1,
+						       &ver1);
+				found += !!one;
+				if (one != vals[k] ||
+				    (one && (vlens[k] != vlen1 ||
+					     (round % 2 && vers[k] != ver1) ||
+					     vlen1 != klens[k] ||
+					     memcmp(one, kb[k], vlen1))))
+					bad++;
+			}
+			kvs_rcu_read_unlock();
+		}
+	}
+	kvs_free(b);
+	KVS_TEST_EQ(bad, 0);
+	KVS_TEST_ASSERT(found > 0);
+	kvs_table_put(t);
+	store_free(s);
+}
+
+KVS_TEST(store_lookup_batch)
+{
+	store_lookup_batch_in(0);
+	store_lookup_batch_in(KVS_TABLE_ORDERED);
+}
+
 struct store_cas_arg {
 	struct kvs_table *t;
 	int rounds;
