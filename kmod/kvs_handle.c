@@ -327,9 +327,10 @@ static u32 kvs_mget_klen(const struct kvs_mget *m, u32 j)
 
 /*
  * Look up key @i (the chunk's @j-th), its bytes fetched here. Return: 0,
- * or an error that ends the call (-EFAULT, -ENOMEM).
+ * or an error that ends the call (-EFAULT, -ENOMEM). Out of line, as
+ * kvs_mget_chunk_rcu().
  */
-static int kvs_mget_one(struct kvs_mget *m, u32 i, u32 j)
+static noinline_for_stack int kvs_mget_one(struct kvs_mget *m, u32 i, u32 j)
 {
 	const struct kvs_ioc_mget *a = &m->a;
 	u32 klen = kvs_mget_klen(m, j);
@@ -349,35 +350,56 @@ static int kvs_mget_one(struct kvs_mget *m, u32 i, u32 j)
 
 /*
  * Keys @i.. (@n of them) of a chunk already in @m->keys, their values up to
- * KVS_VALUE_UNSAFE_MAX bytes: all looked up in one RCU read section. A
- * value whose buffer was not resident is copied again after it, with page
+ * KVS_VALUE_UNSAFE_MAX bytes: looked up together in one RCU read section
+ * (__kvs_lookup_batch_rcu(): their cache misses overlap). A value whose
+ * slot was not resident is copied again after the section, with page
  * faults allowed. Return: as kvs_mget_one(); *@done: the keys done.
+ * Out of line: its arrays stay off kvs_h_mget()'s frame.
  */
-static int kvs_mget_chunk_rcu(struct kvs_mget *m, u32 i, u32 n, u32 *done)
+static noinline_for_stack int kvs_mget_chunk_rcu(struct kvs_mget *m, u32 i,
+						 u32 n, u32 *done)
 {
 	const struct kvs_ioc_mget *a = &m->a;
 	struct kvs_table *t = m->t;
-	u32 j, klen, vlen;
-	int ret;
+	/* Not zeroed on entry: entries up to nk are written, then read. */
+	const u8 *keys[KVS_MGET_CHUNK] __uninitialized;
+	const void *vals[KVS_MGET_CHUNK] __uninitialized;
+	u32 klens[KVS_MGET_CHUNK] __uninitialized;
+	u32 vlens[KVS_MGET_CHUNK] __uninitialized;	/* where vals[] != NULL */
+	u64 vers[KVS_MGET_CHUNK] __uninitialized;	/* where vals[] != NULL */
+	u8 idx[KVS_MGET_CHUNK] __uninitialized;
+	u32 j, k, nk = 0, klen, vlen;
 	u64 ver;
+	int ret;
 
-	kvs_rcu_read_lock();
+	BUILD_BUG_ON(KVS_MGET_CHUNK > KVS_LOOKUP_BATCH);
 	for (j = 0; j < n; j++) {
 		klen = kvs_mget_klen(m, j);
-		m->key.p = (void *)(m->keys + (size_t)j * a->key_stride);
-		m->key.len = klen;
-		vlen = 0;
-		ver = 0;
-		if (!klen)
-			ret = -EINVAL;
-		else if (klen > t->params.max_key_size)
-			ret = -E2BIG;
+		if (!klen || klen > t->params.max_key_size) {
+			kvs_mget_result(m, j, klen ? -E2BIG : -EINVAL, 0, 0);
+			continue;
+		}
+		keys[nk] = m->keys + (size_t)j * a->key_stride;
+		klens[nk] = klen;
+		idx[nk++] = j;
+	}
+	kvs_rcu_read_lock();
+	__kvs_lookup_batch_rcu(t, keys, klens, nk, vals, vlens, vers);
+	for (k = 0; k < nk; k++) {
+		j = idx[k];
+		if (!vals[k])
+			ret = -ENOENT;
+		else if (vlens[k] > a->value_stride)
+			ret = -ENOBUFS;
+		else if (vlens[k] &&
+			 kvs_copy_out_nofault(a->values +
+					      (u64)(i + j) * a->value_stride,
+					      vals[k], vlens[k]))
+			ret = -EAGAIN;
 		else
-			ret = kvs_value_out_rcu(t, &m->key,
-						a->values +
-						(u64)(i + j) * a->value_stride,
-						a->value_stride, &vlen, &ver);
-		kvs_mget_result(m, j, ret, vlen, ver);
+			ret = 0;
+		kvs_mget_result(m, j, ret, ret == -ENOENT ? 0 : vlens[k],
+				ret == -ENOENT ? 0 : vers[k]);
 	}
 	kvs_rcu_read_unlock();
 	for (j = 0; j < n; j++) {

@@ -8,17 +8,21 @@
  *
  * Keys are 16 random bytes, values 64 bytes. For each thread count and
  * trial, each table is built afresh (alternating which goes first) and run
- * through four phases:
+ * through five phases:
  *
  *   load   every thread puts its share of the keys (ops/s over the phase);
  *   get    random present keys, the 64-byte value copied out: kvs_get()
  *          against cds_lfht_lookup() + memcpy() in one RCU read section;
+ *   get16  the same reads 16 at a time: the engine's batch lookup
+ *          (__kvs_lookup_batch_rcu(), as H_MGET uses it: one RCU read
+ *          section, the 16 values copied out) against 16 of rculfhash's
+ *          reads as above (it has no batch lookup); ops are keys;
  *   put    random existing keys get a new 64-byte value: kvs_put(UPSERT)
  *          against cds_lfht_add_replace() of a newly allocated node with
  *          call_rcu() freeing the old one (the peer of an MVCC update);
  *   mixed  90% get / 10% put, as above.
  *
- * get, put and mixed run for MS milliseconds each. Between phases, untimed,
+ * get, get16, put and mixed run for MS milliseconds each. Between phases, untimed,
  * the engine's garbage collection is run (kvs_store_gc_sync()) and
  * rculfhash's pending call_rcu() frees are waited for (rcu_barrier()).
  *
@@ -75,10 +79,12 @@ static void lnode_free_rcu(struct rcu_head *head)
 }
 
 enum table { KVS, LFHT, NTABLES };
-enum phase { LOAD, GET, PUT, MIXED, NPHASES };
+enum phase { LOAD, GET, GET16, PUT, MIXED, NPHASES };
 
 static const char *const table_name[NTABLES] = { "kvs", "rculfhash" };
-static const char *const phase_name[NPHASES] = { "load", "get", "put", "mixed" };
+static const char *const phase_name[NPHASES] = {
+	"load", "get", "get16", "put", "mixed"
+};
 
 struct run {
 	enum table which;
@@ -177,6 +183,33 @@ static void do_get(struct run *r, const u8 *key, u8 *buf)
 		fail(r);
 }
 
+/* Read the @n keys @ks (n <= KVS_LOOKUP_BATCH) into @bufs. */
+static void do_get_batch(struct run *r, const u8 *const *ks, unsigned int n,
+			 u8 (*bufs)[VAL_LEN])
+{
+	static const u32 klens[KVS_LOOKUP_BATCH] = {
+		[0 ... KVS_LOOKUP_BATCH - 1] = KEY_LEN
+	};
+	const void *vals[KVS_LOOKUP_BATCH];
+	u32 vlens[KVS_LOOKUP_BATCH];
+	unsigned int i;
+
+	if (r->which != KVS) {
+		for (i = 0; i < n; i++)
+			do_get(r, ks[i], bufs[i]);
+		return;
+	}
+	kvs_rcu_read_lock();
+	__kvs_lookup_batch_rcu(r->kt, ks, klens, n, vals, vlens, NULL);
+	for (i = 0; i < n; i++) {
+		if (!vals[i] || vlens[i] != VAL_LEN)
+			fail(r);
+		else
+			memcpy(bufs[i], vals[i], VAL_LEN);
+	}
+	kvs_rcu_read_unlock();
+}
+
 static void load_share(struct run *r, unsigned int no, unsigned int nthreads)
 {
 	u32 i, from = (u64)nkeys * no / nthreads;
@@ -189,16 +222,34 @@ static void load_share(struct run *r, unsigned int no, unsigned int nthreads)
 	}
 }
 
-/* Random present keys until told to stop; @put_pct percent are puts. */
-static u64 op_loop(struct run *r, unsigned int no, unsigned int put_pct)
+/*
+ * Random present keys until told to stop; @put_pct percent are puts; with
+ * @batch, reads go by KVS_LOOKUP_BATCH keys (do_get_batch()).
+ */
+static u64 op_loop(struct run *r, unsigned int no, unsigned int put_pct,
+		   bool batch)
 {
 	u64 x = 0x9e3779b97f4a7c15ULL * (no + 1), n = 0, gen = 0, acc = 0;
-	u8 buf[VAL_LEN];
-	u32 i, k;
+	u8 bufs[KVS_LOOKUP_BATCH][VAL_LEN], *buf = bufs[0];
+	const u8 *ks[KVS_LOOKUP_BATCH];
+	u32 i, j, k;
 
 	while (!r->stop) {
 		/* 256 operations between looks at the stop flag. */
-		for (i = 0; i < 256; i++, n++) {
+		for (i = 0; batch && i < 256; i += KVS_LOOKUP_BATCH) {
+			for (j = 0; j < KVS_LOOKUP_BATCH; j++) {
+				x ^= x >> 12;
+				x ^= x << 25;
+				x ^= x >> 27;
+				ks[j] = keys[(x * 0x2545F4914F6CDD1DULL >> 32) %
+					     nkeys];
+			}
+			do_get_batch(r, ks, KVS_LOOKUP_BATCH, bufs);
+			for (j = 0; j < KVS_LOOKUP_BATCH; j++)
+				acc += bufs[j][0];
+			n += KVS_LOOKUP_BATCH;
+		}
+		for (i = 0; !batch && i < 256; i++, n++) {
 			x ^= x >> 12;
 			x ^= x << 25;
 			x ^= x >> 27;
@@ -217,7 +268,7 @@ static u64 op_loop(struct run *r, unsigned int no, unsigned int put_pct)
 }
 
 static const unsigned int put_pct[NPHASES] = {
-	[GET] = 0, [PUT] = 100, [MIXED] = 10,
+	[GET] = 0, [GET16] = 0, [PUT] = 100, [MIXED] = 10,
 };
 
 static void *worker_fn(void *arg)
@@ -232,7 +283,7 @@ static void *worker_fn(void *arg)
 	pthread_barrier_wait(&r->barrier);
 	for (p = GET; p < NPHASES; p++) {
 		pthread_barrier_wait(&r->barrier);
-		r->ops[w->no] = op_loop(r, w->no, put_pct[p]);
+		r->ops[w->no] = op_loop(r, w->no, put_pct[p], p == GET16);
 		pthread_barrier_wait(&r->barrier);
 	}
 	kvs_thread_unregister();
@@ -462,6 +513,7 @@ int main(int argc, char **argv)
 	unsigned int t, i;
 	static double rate[NTABLES][BENCH_MAX_TRIALS][NPHASES];
 	double v[NTABLES][BENCH_MAX_TRIALS], b[NTABLES], m[NTABLES];
+	double get_b = 0, get_m = 0;
 	struct mem_result mem[NTABLES];
 	int p, bad;
 
@@ -520,7 +572,15 @@ int main(int argc, char **argv)
 			       o.threads[t], phase_name[p], b[KVS], b[LFHT],
 			       b[KVS] / b[LFHT], m[KVS], m[LFHT],
 			       m[KVS] / m[LFHT]);
+			if (p == GET)
+				get_b = b[KVS], get_m = m[KVS];
 		}
+		/* b[KVS], m[KVS]: of the last phase; get16's are wanted. */
+		for (i = 0; i < o.trials; i++)
+			v[KVS][i] = rate[KVS][i][GET16];
+		bench_best_median(v[KVS], o.trials, &b[KVS], &m[KVS]);
+		printf("# %u threads: kvs get16 costs %.2fx a get per key (best), %.2fx (median)\n",
+		       o.threads[t], get_b / b[KVS], get_m / m[KVS]);
 		fflush(stdout);
 	}
 	print_loadavg("at end");
