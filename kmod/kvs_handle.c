@@ -25,6 +25,12 @@
  * writes names: 8 bytes a store, no call. They skip hardened usercopy's
  * object check, which guards copies whose length could be wrong: these
  * lengths are the engine's own, of the version being copied.
+ *
+ * H_MGET works in chunks of 16 keys: a chunk's keys (when they fit 256
+ * bytes and the value slots are at most 256 bytes) are copied in at once,
+ * looked up together in one RCU read section by __kvs_lookup_batch_rcu(),
+ * whose passes let the keys' cache misses overlap, and their results and
+ * versions written back at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
