@@ -761,10 +761,10 @@ u64 kvs_mem_used(const struct kvs_mem_account *a);
 #define kvs_lockwin_exit()		__kvs_lockwin_exit()
 
 /*
- * kvs_owner_token() - a non-zero word naming the running task, stable for
- * as long as it holds a lock taken in a kvs_lockwin_enter() window. Kernel:
- * the task_struct address; user space: the thread's id. Context: process
- * or softirq context.
+ * kvs_owner_token() - a non-zero, even word naming the running task, stable
+ * for as long as it holds a lock taken in a kvs_lockwin_enter() window
+ * (bit 0 is free for the lock's own use). Kernel: the task_struct address;
+ * user space: twice the thread's id. Context: process or softirq context.
  */
 #define kvs_owner_token()		__kvs_owner_token()
 

@@ -516,7 +516,7 @@ static inline void __kvs_nosleep_exit(void)
 
 #define __kvs_lockwin_enter()		__kvs_nosleep_enter()
 #define __kvs_lockwin_exit()		__kvs_nosleep_exit()
-#define __kvs_owner_token()		((long)__kvs_thread_id())
+#define __kvs_owner_token()		((long)__kvs_thread_id() * 2)
 #define __kvs_cpu_hint()		((unsigned int)__kvs_thread_id())
 
 #define __kvs_cpu_relax()		sched_yield()

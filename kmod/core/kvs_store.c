@@ -12,7 +12,9 @@
  *   table->gc_lock, store->snap_lock, the snapshot stripes' locks
  *
  * A record lock is a word in the record (0, or the holder's
- * kvs_owner_token()), taken only inside a kvs_lockwin_enter() window:
+ * kvs_owner_token(), with bit 0 set when the holder is the gc, so that a
+ * commit's validation does not take it for a writer's), taken only inside
+ * a kvs_lockwin_enter() window:
  * bottom halves off and, without PREEMPT_RT, preemption off, so whoever
  * spins on it waits only for another CPU's short window (on PREEMPT_RT a
  * waiter on the holder's CPU blocks on that CPU's bottom-half lock
@@ -980,7 +982,7 @@ static bool kvs_table_gc(struct kvs_table *t, const struct kvs_gc_view *view)
 	for (r = list; r; r = next) {
 		next = r->gc_next;
 		kvs_lockwin_enter();
-		kvs_record_lock(r);
+		kvs_record_lock_gc(r);
 		r->queued = false;
 		kvs_record_prune_locked(t, r, view);
 		newest = kvs_rcu_dereference_protected(r->newest, true);

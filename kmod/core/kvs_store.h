@@ -50,7 +50,8 @@ struct kvs_table;
 /**
  * struct kvs_record - a key of a table and its versions, newest first
  * @lock: serializes writers of this key: 0, or the kvs_owner_token() of
- *	  the holder (see DOC: Locking in kvs_store.c)
+ *	  the holder, | %KVS_RECORD_LOCK_GC if it is the gc (see DOC:
+ *	  Locking in kvs_store.c)
  * @rcu: deferred free
  * @gc_next: in the table's list of records to reclaim from, under its
  *	     lock; shares room with @rcu, as a record is freed only once it
@@ -233,21 +234,44 @@ struct kvs_table {
  * lockdep-visible spinlocks because a transaction holds an unbounded number
  * of them (lockdep tracks at most 48 held locks per task).
  */
-static inline bool kvs_record_trylock(struct kvs_record *r)
+static inline bool __kvs_record_trylock(struct kvs_record *r, s64 token)
 {
 	s64 unlocked = 0;
 
 	/* Fully ordered on success: an acquire. */
-	return kvs_atomic64_try_cmpxchg(&r->lock, &unlocked,
-					kvs_owner_token());
+	return kvs_atomic64_try_cmpxchg(&r->lock, &unlocked, token);
+}
+
+static inline void __kvs_record_lock(struct kvs_record *r, s64 token)
+{
+	while (!__kvs_record_trylock(r, token)) {
+		while (kvs_atomic64_read(&r->lock))
+			kvs_cpu_relax();
+	}
+}
+
+/*
+ * Bit 0 of a lock word (owner tokens are even): the holder is the gc,
+ * which prunes versions no reader needs and unlinks records every reader
+ * sees deleted, and never links a version. See kvs_record_locked_by_writer().
+ */
+#define KVS_RECORD_LOCK_GC	1
+
+static inline bool kvs_record_trylock(struct kvs_record *r)
+{
+	return __kvs_record_trylock(r, kvs_owner_token());
 }
 
 static inline void kvs_record_lock(struct kvs_record *r)
 {
-	while (!kvs_record_trylock(r)) {
-		while (kvs_atomic64_read(&r->lock))
-			kvs_cpu_relax();
-	}
+	__kvs_record_lock(r, kvs_owner_token());
+}
+
+/* kvs_record_lock() for the gc: the lock word says so. */
+static inline void kvs_record_lock_gc(struct kvs_record *r)
+{
+	KVS_WARN_ON_ONCE(kvs_owner_token() & KVS_RECORD_LOCK_GC);
+	__kvs_record_lock(r, kvs_owner_token() | KVS_RECORD_LOCK_GC);
 }
 
 static inline void kvs_record_unlock(struct kvs_record *r)
@@ -255,18 +279,25 @@ static inline void kvs_record_unlock(struct kvs_record *r)
 	kvs_atomic64_set_release(&r->lock, 0);
 }
 
-/* Is @r locked by the caller? */
+/* Is @r locked by the caller (as a writer or as the gc)? */
 static inline bool kvs_record_held(struct kvs_record *r)
 {
-	return kvs_atomic64_read(&r->lock) == kvs_owner_token();
+	return (kvs_atomic64_read(&r->lock) & ~(s64)KVS_RECORD_LOCK_GC) ==
+	       kvs_owner_token();
 }
 
-/* Is @r locked by someone other than the caller? */
-static inline bool kvs_record_locked_by_other(struct kvs_record *r)
+/*
+ * Is @r locked by another writer, one that may be about to link a version?
+ * The gc's lock is not such a hold: a commit's validation that took it for
+ * one would abort for nothing. The acquire orders the read of the word
+ * before what the caller reads of @r next.
+ */
+static inline bool kvs_record_locked_by_writer(struct kvs_record *r)
 {
-	s64 owner = kvs_atomic64_read(&r->lock);
+	s64 owner = kvs_atomic64_read_acquire(&r->lock);
 
-	return owner && owner != kvs_owner_token();
+	return owner && !(owner & KVS_RECORD_LOCK_GC) &&
+	       owner != kvs_owner_token();
 }
 
 static inline bool kvs_table_ordered(const struct kvs_table *t)

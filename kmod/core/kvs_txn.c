@@ -1435,12 +1435,15 @@ static int kvs_txn_entries_charge(struct kvs_txn *tx, const u32 *order)
 	return 0;
 }
 
-/* Has @r changed since @tx's snapshot, or is another writer at it? */
+/*
+ * Has @r changed since @tx's snapshot, or is another writer at it? (The
+ * gc at it is no conflict: it changes nothing a reader sees.)
+ */
 static bool kvs_txn_record_conflicts(struct kvs_txn *tx, struct kvs_record *r)
 {
 	struct kvs_version *v = kvs_rcu_dereference(r->newest);
 
-	return (v && v->ts > tx->snap.ts) || kvs_record_locked_by_other(r);
+	return (v && v->ts > tx->snap.ts) || kvs_record_locked_by_writer(r);
 }
 
 /* Validation (see DOC: Transactions). Return: true if it holds. */

@@ -62,6 +62,7 @@ const struct kvs_test_case kvs_test_cases[] = {
 	KVS_TEST_CASE(txn_basic, 0),
 	KVS_TEST_CASE(txn_modes, 0),
 	KVS_TEST_CASE(txn_write_skew, 0),
+	KVS_TEST_CASE(txn_gc_lock_no_conflict, 0),
 	KVS_TEST_CASE(txn_phantom, 0),
 	KVS_TEST_CASE(txn_readonly_never_aborts, 0),
 	KVS_TEST_CASE(txn_full_table, 0),

@@ -80,6 +80,7 @@ KVS_TEST(hash_resize_fail_nth);
 KVS_TEST(txn_basic);
 KVS_TEST(txn_modes);
 KVS_TEST(txn_write_skew);
+KVS_TEST(txn_gc_lock_no_conflict);
 KVS_TEST(txn_phantom);
 KVS_TEST(txn_readonly_never_aborts);
 KVS_TEST(txn_full_table);
