@@ -99,38 +99,38 @@ out:
 }
 
 /*
- * Copy the current value of @key (checked) in @t to user @uptr, @room bytes
- * there, page faults disabled. Context: kvs_rcu_read_lock() held.
- * Return: 0 (*@vlen, *@ver set); -ENOBUFS (nothing copied; *@vlen, *@ver
- * set); -ENOENT; -EAGAIN: the buffer is not resident, copy it with
+ * Copy a value found under RCU (@val, @vlen bytes; NULL: none) to user
+ * @uptr, @room bytes there, page faults disabled. Context: the RCU read
+ * section @val was found in. Return: 0; -ENOENT (@val NULL); -ENOBUFS
+ * (nothing copied); -EAGAIN: the buffer is not resident, copy it with
  * kvs_value_out_slow().
  */
-static int kvs_value_out_rcu(struct kvs_table *t, const struct kvs_ubuf *key,
-			     u64 uptr, u32 room, u32 *vlen, u64 *ver)
+static __always_inline int kvs_value_put_rcu(const void *val, u32 vlen,
+					     u64 uptr, u32 room)
 {
-	const void *val = __kvs_lookup_rcu(t, key->p, key->len, vlen, ver);
-
 	if (!val)
 		return -ENOENT;
-	if (*vlen > room)
+	if (vlen > room)
 		return -ENOBUFS;
-	if (*vlen && kvs_copy_out_nofault(uptr, val, *vlen))
+	if (vlen && kvs_copy_out_nofault(uptr, val, vlen))
 		return -EAGAIN;
 	return 0;
 }
 
 /*
  * Copy the current value of @key (checked) in @t to user @uptr, @room bytes
- * there. Return: as kvs_value_out_rcu(), or -EFAULT, -ENOMEM instead of
- * -EAGAIN.
+ * there. Return: 0 (*@vlen, *@ver set); -ENOBUFS (nothing copied; *@vlen,
+ * *@ver set); -ENOENT; -EFAULT; -ENOMEM.
  */
 static int kvs_value_out(struct kvs_table *t, const struct kvs_ubuf *key,
 			 u64 uptr, u32 room, u32 *vlen, u64 *ver)
 {
+	const void *val;
 	int ret;
 
 	kvs_rcu_read_lock();
-	ret = kvs_value_out_rcu(t, key, uptr, room, vlen, ver);
+	val = __kvs_lookup_rcu(t, key->p, key->len, vlen, ver);
+	ret = kvs_value_put_rcu(val, *vlen, uptr, room);
 	kvs_rcu_read_unlock();
 	if (ret != -EAGAIN)
 		return ret;
@@ -371,8 +371,8 @@ static noinline_for_stack int kvs_mget_chunk_rcu(struct kvs_mget *m, u32 i,
 	const u8 *keys[KVS_MGET_CHUNK] __uninitialized;
 	const void *vals[KVS_MGET_CHUNK] __uninitialized;
 	u32 klens[KVS_MGET_CHUNK] __uninitialized;
-	u32 vlens[KVS_MGET_CHUNK] __uninitialized;	/* where vals[] != NULL */
-	u64 vers[KVS_MGET_CHUNK] __uninitialized;	/* where vals[] != NULL */
+	u32 vlens[KVS_MGET_CHUNK] __uninitialized;
+	u64 vers[KVS_MGET_CHUNK] __uninitialized;
 	u8 idx[KVS_MGET_CHUNK] __uninitialized;
 	u32 j, k, nk = 0, klen, vlen;
 	u64 ver;
@@ -393,19 +393,10 @@ static noinline_for_stack int kvs_mget_chunk_rcu(struct kvs_mget *m, u32 i,
 	__kvs_lookup_batch_rcu(t, keys, klens, nk, vals, vlens, vers);
 	for (k = 0; k < nk; k++) {
 		j = idx[k];
-		if (!vals[k])
-			ret = -ENOENT;
-		else if (vlens[k] > a->value_stride)
-			ret = -ENOBUFS;
-		else if (vlens[k] &&
-			 kvs_copy_out_nofault(a->values +
-					      (u64)(i + j) * a->value_stride,
-					      vals[k], vlens[k]))
-			ret = -EAGAIN;
-		else
-			ret = 0;
-		kvs_mget_result(m, j, ret, ret == -ENOENT ? 0 : vlens[k],
-				ret == -ENOENT ? 0 : vers[k]);
+		ret = kvs_value_put_rcu(vals[k], vlens[k],
+					a->values + (u64)(i + j) * a->value_stride,
+					a->value_stride);
+		kvs_mget_result(m, j, ret, vlens[k], vers[k]);
 	}
 	kvs_rcu_read_unlock();
 	for (j = 0; j < n; j++) {

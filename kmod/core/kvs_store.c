@@ -440,8 +440,8 @@ const void *__kvs_lookup_rcu(struct kvs_table *t, const void *key, u32 klen,
  * @n: their number, at most %KVS_LOOKUP_BATCH
  * @vals: out: each key's value (valid until the RCU read section ends), or
  *	  NULL if the key is absent
- * @vlens: out: the values' lengths (set where a value is found)
- * @versions: out, may be NULL: their versions (set where a value is found)
+ * @vlens: out: the values' lengths (0 where absent)
+ * @versions: out, may be NULL: their versions (0 where absent)
  *
  * The same lookups as @n calls of __kvs_lookup_rcu(), in three passes so
  * that their cache misses overlap instead of following one another: every
@@ -468,13 +468,17 @@ void __kvs_lookup_batch_rcu(struct kvs_table *t, const u8 *const *keys,
 	for (i = 0; i < n; i++)
 		kvs_hash_prefetch_first(&t->hash, hash[i],
 					kvs_record_hint(t, klens[i]));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		vlens[i] = 0;
+		if (versions)
+			versions[i] = 0;
 		vals[i] = __kvs_record_value(t,
 					     __kvs_record_find_hashed(t, keys[i],
 								      klens[i],
 								      hash[i]),
 					     &vlens[i],
 					     versions ? &versions[i] : NULL);
+	}
 }
 
 /**

@@ -504,7 +504,8 @@ static void store_lookup_batch_in(u32 flags)
 						    "b%u", j + k);
 				keys[k] = (const u8 *)kb[k];
 			}
-			memset(b->vlens, 0, sizeof(b->vlens));
+			memset(b->vlens, 0xff, sizeof(b->vlens));
+			memset(b->vers, 0xff, sizeof(b->vers));
 			kvs_rcu_read_lock();
 			__kvs_lookup_batch_rcu(t, keys, klens, n, vals, vlens,
 					       round % 2 ? vers : NULL);
@@ -514,6 +515,7 @@ static void store_lookup_batch_in(u32 flags)
 						       &ver1);
 				found += !!one;
 				if (one != vals[k] ||
+				    (!one && (vlens[k] || (round % 2 && vers[k]))) ||
 				    (one && (vlens[k] != vlen1 ||
 					     (round % 2 && vers[k] != ver1) ||
 					     vlen1 != klens[k] ||
